@@ -1,0 +1,1 @@
+//! Criterion benchmarks of crunch live in `benches/`.

@@ -1,0 +1,20 @@
+//! Core types of crunch: market and book descriptions in structure-of-arrays form, price
+//! paths, per-path results, the seam traits every other crate plugs into, and the one
+//! function that builds random-number streams.
+//!
+//! Dependency direction: every crate depends on this one; the engine depends on the
+//! traits here only, never on a concrete policy, path model or sink.
+
+pub mod book;
+pub mod market;
+pub mod outcome;
+pub mod path;
+pub mod rng;
+pub mod seams;
+
+pub use book::Book;
+pub use market::{AssetSpec, MarketSpec};
+pub use outcome::{LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
+pub use path::{MarketView, PricePath};
+pub use rng::{Domain, PathRng, stream_rng};
+pub use seams::{MarginPolicy, PathSource, PolicyState, Requirements, ResultSink};

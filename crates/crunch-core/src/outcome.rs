@@ -1,0 +1,86 @@
+//! What one (policy, path) simulation produces: the summary metrics of `lending-v1`, an
+//! optional per-step aggregate series and optional liquidation events.
+
+/// The metrics of one (scenario, policy, path), with the spec's column names.
+/// Money amounts are in numeraire units (USD); counts are plain counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathSummary {
+    /// Realised bad debt plus, at `T`, `sum_j max(0, D_j - V_j(T))` over open accounts (USD).
+    pub bad_debt: f64,
+    /// Accounts that realised bad debt or end with `D_j > V_j(T)` (accounts).
+    pub insolvent_accounts: u64,
+    /// Liquidation events (events).
+    pub liquidations: u64,
+    /// Distinct accounts liquidated at least once (accounts).
+    pub liquidated_accounts: u64,
+    /// Sum of repaid debt `R` (USD).
+    pub repaid_debt: f64,
+    /// Sum of seized collateral value `S` (USD).
+    pub seized_collateral: f64,
+    /// Sum of `S - R`, what borrowers lost to the bonus (USD).
+    pub liquidation_penalty: f64,
+    /// Sum of `S * s`, value lost to slippage when seized collateral is sold (USD).
+    pub slippage_cost: f64,
+    /// `sum_j D_j(0)` (USD).
+    pub initial_debt: f64,
+    /// `sum_j V_j(0)` (USD).
+    pub initial_collateral: f64,
+    /// `initial_debt / initial_collateral` (ratio); `None` when there is no collateral.
+    pub capital_efficiency: Option<f64>,
+    /// First step at which any account has `D_j > V_j(t)` or realises bad debt.
+    pub first_bad_debt_step: Option<u64>,
+    /// Minimum health factor over steps and indebted accounts, before liquidations.
+    pub min_health: Option<f64>,
+}
+
+/// Book-wide aggregates at the end of one step (after its liquidations), or of the
+/// initial book for step 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StepAggregate {
+    /// Outstanding debt `sum_j D_j` (USD).
+    pub debt: f64,
+    /// Collateral value `sum_j V_j(t)` at the step's prices (USD).
+    pub collateral_value: f64,
+    /// Liquidation events of the step.
+    pub liquidations: u64,
+    /// Debt repaid by the step's liquidations (USD).
+    pub repaid_debt: f64,
+    /// Collateral value seized by the step's liquidations (USD).
+    pub seized_collateral: f64,
+    /// Bad debt realised at the step (rule 5) (USD).
+    pub bad_debt_realised: f64,
+}
+
+/// One liquidation that acted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiquidationEvent {
+    /// Step `t` at which it happened.
+    pub step: u32,
+    /// Account index `j` (account order of the book).
+    pub account: u32,
+    /// Index `k` of the seized asset.
+    pub asset: u32,
+    /// Debt repaid `R` (USD).
+    pub repaid: f64,
+    /// Collateral value seized `S` (USD).
+    pub seized: f64,
+    /// Slippage rate `s` applied to the sale (fraction of `S`).
+    pub slippage: f64,
+    /// Whether the asset held less than `S` and was seized whole.
+    pub full_seizure: bool,
+}
+
+/// Everything one policy produced on one path.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PathOutcome {
+    /// Path index.
+    pub path: u64,
+    /// Policy index in scenario order.
+    pub policy: usize,
+    /// Summary metrics.
+    pub summary: PathSummary,
+    /// Per-step aggregates for steps `0..=T`; empty unless requested.
+    pub steps: Vec<StepAggregate>,
+    /// Liquidation events in the order they acted; empty unless requested.
+    pub events: Vec<LiquidationEvent>,
+}

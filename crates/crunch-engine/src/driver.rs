@@ -1,0 +1,100 @@
+//! The parallel driver: paths in parallel, results in path order.
+
+use crate::lending::{EngineError, RecordOptions, simulate_path};
+use crate::scratch::Scratch;
+use crunch_core::{
+    Book, Domain, MarginPolicy, MarketSpec, PathOutcome, PathSource, PricePath, ResultSink,
+    stream_rng,
+};
+use rayon::prelude::*;
+use thiserror::Error;
+
+/// Paths simulated between two hand-overs to the sink. It bounds memory and does not
+/// affect results (outcomes are always delivered in path order).
+const PATHS_PER_CHUNK: u64 = 256;
+
+/// Everything one run needs.
+pub struct RunPlan<'a> {
+    /// Assets, step length and price feedback.
+    pub market: &'a MarketSpec,
+    /// The initial account book.
+    pub book: &'a Book,
+    /// Where price paths come from.
+    pub source: &'a dyn PathSource,
+    /// The policies to compare; every one sees the same paths.
+    pub policies: &'a [Box<dyn MarginPolicy>],
+    /// Run seed; path `i` draws from `stream_rng(seed, MarketPaths, i)`.
+    pub seed: u64,
+    /// Number of paths.
+    pub paths: u64,
+    /// Optional outputs to record.
+    pub record: RecordOptions,
+}
+
+/// A failed run.
+#[derive(Debug, Error)]
+pub enum RunError<E> {
+    /// The simulation itself failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The sink could not take a result.
+    #[error(transparent)]
+    Sink(E),
+}
+
+/// Runs every path of `plan` on the current rayon pool and hands the outcomes to `sink` in
+/// (path, policy) order. `on_path` is called once per finished path (for progress
+/// display; it cannot influence results).
+///
+/// Each path's prices are generated once, from the path's own RNG stream, and then read by
+/// every policy (common random numbers). Nothing random is drawn inside rayon's
+/// init closures and no float is reduced in parallel, so the outcomes are identical
+/// whatever the number of threads.
+pub fn run<S: ResultSink>(
+    plan: &RunPlan<'_>,
+    sink: &mut S,
+    on_path: &(dyn Fn() + Sync),
+) -> Result<(), RunError<S::Error>> {
+    let steps = plan.source.steps();
+    let assets = plan.source.assets();
+    let mut start = 0;
+    while start < plan.paths {
+        let end = (start + PATHS_PER_CHUNK).min(plan.paths);
+        let chunk: Vec<Result<Vec<PathOutcome>, EngineError>> = (start..end)
+            .into_par_iter()
+            .map_init(
+                || (Scratch::new(plan.book, steps), PricePath::new(steps, assets)),
+                |(scratch, raw), path| {
+                    let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
+                    plan.source.fill(&mut rng, raw);
+                    let outcomes = plan
+                        .policies
+                        .iter()
+                        .enumerate()
+                        .map(|(k, policy)| {
+                            simulate_path(
+                                plan.market,
+                                plan.book,
+                                policy.as_ref(),
+                                raw,
+                                plan.record,
+                                scratch,
+                                path,
+                                k,
+                            )
+                        })
+                        .collect();
+                    on_path();
+                    outcomes
+                },
+            )
+            .collect();
+        for outcomes in chunk {
+            for outcome in outcomes? {
+                sink.accept(&outcome).map_err(RunError::Sink)?;
+            }
+        }
+        start = end;
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The crunch simulation engine: the `lending-v1` step loop (health factors, worst-first
+//! liquidations behind a liquidity gate, bad-debt realisation, price feedback), its
+//! metrics, and the parallel, reproducible driver over paths.
+//!
+//! The engine knows policies, path sources and sinks only through the traits of
+//! `crunch-core`.
+
+mod driver;
+mod lending;
+mod scratch;
+
+pub use driver::{RunError, RunPlan, run};
+pub use lending::{EngineError, RecordOptions, simulate_path};
+pub use scratch::Scratch;

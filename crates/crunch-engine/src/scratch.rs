@@ -1,0 +1,62 @@
+//! Per-worker buffers of the step loop, allocated once and reused across paths.
+
+use crunch_core::{Book, PricePath, Requirements};
+
+/// Working state of one (policy, path) simulation in structure-of-arrays form.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    /// `debt[j]`.
+    pub(crate) debt: Vec<f64>,
+    /// `coll[i * N + j]`: collateral quantity of asset `i` held by account `j`.
+    pub(crate) coll: Vec<f64>,
+    /// Health-factor numerator `sum_i c[j][i] p[t][i] lt_i` of the current step.
+    pub(crate) num: Vec<f64>,
+    /// Health factor of the current step (valid where `debt > 0`).
+    pub(crate) health: Vec<f64>,
+    /// Accounts liquidatable at the current step, worst first.
+    pub(crate) order: Vec<u32>,
+    /// Whether each account was liquidated at least once.
+    pub(crate) liquidated: Vec<bool>,
+    /// Whether each account realised bad debt.
+    pub(crate) realised: Vec<bool>,
+    /// `Q_k`: value of asset `k` seized at the current step.
+    pub(crate) seized_value: Vec<f64>,
+    /// Cumulative price-feedback multiplier of each asset.
+    pub(crate) feedback: Vec<f64>,
+    /// Feedback-adjusted prices (used only when price feedback is on).
+    pub(crate) prices: PricePath,
+    /// The policy's requirements in force.
+    pub(crate) requirements: Requirements,
+}
+
+impl Scratch {
+    /// Buffers for a book of `book.len()` accounts and paths of `steps` steps.
+    pub fn new(book: &Book, steps: usize) -> Self {
+        let (n, a) = (book.len(), book.assets());
+        Self {
+            debt: vec![0.0; n],
+            coll: vec![0.0; n * a],
+            num: vec![0.0; n],
+            health: vec![0.0; n],
+            order: Vec::with_capacity(n),
+            liquidated: vec![false; n],
+            realised: vec![false; n],
+            seized_value: vec![0.0; a],
+            feedback: vec![1.0; a],
+            prices: PricePath::new(steps, a),
+            requirements: Requirements::zeroed(a),
+        }
+    }
+
+    /// Resets the account state to the initial book.
+    pub(crate) fn reset(&mut self, book: &Book) {
+        let n = book.len();
+        self.debt.copy_from_slice(&book.debt);
+        for (i, column) in book.collateral.iter().enumerate() {
+            self.coll[i * n..(i + 1) * n].copy_from_slice(column);
+        }
+        self.liquidated.fill(false);
+        self.realised.fill(false);
+        self.feedback.fill(1.0);
+    }
+}
