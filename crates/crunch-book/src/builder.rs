@@ -262,7 +262,10 @@ mod tests {
             "account `1`, asset `ETH`: non-finite collateral NaN"
         );
         let e = b.add("1", "USDC", 0.0, f64::INFINITY).unwrap_err();
-        assert_eq!(e.to_string(), "account `1`, asset `USDC`: non-finite debt inf");
+        assert_eq!(
+            e.to_string(),
+            "account `1`, asset `USDC`: non-finite debt inf"
+        );
         // Refused rows change nothing.
         assert_eq!(b.accounts(), 0);
         b.add("1", "ETH", 0.0, 0.0).unwrap();

@@ -179,7 +179,11 @@ mod tests {
             impact: 0.0,
         };
         MarketSpec {
-            assets: vec![a("ETH", 2000.0, 0.8), a("BTC", 30000.0, 0.6), a("USDC", 1.0, 0.0)],
+            assets: vec![
+                a("ETH", 2000.0, 0.8),
+                a("BTC", 30000.0, 0.6),
+                a("USDC", 1.0, 0.0),
+            ],
             dt: 1.0 / 365.0,
             phi: 0.0,
         }
@@ -263,7 +267,10 @@ mod tests {
         );
         let mut s = spec();
         s.holdings[1].asset = "ETH".into();
-        assert_eq!(err(&s), "book generator: asset `ETH` is listed twice in holdings");
+        assert_eq!(
+            err(&s),
+            "book generator: asset `ETH` is listed twice in holdings"
+        );
         let mut s = spec();
         s.holdings[0].probability = 1.2;
         assert_eq!(

@@ -18,6 +18,6 @@ mod builder;
 mod error;
 mod generator;
 
-pub use builder::BookBuilder;
+pub use builder::{BookBuilder, Locator};
 pub use error::BookError;
 pub use generator::{GeneratorSpec, HoldingSpec, generate};

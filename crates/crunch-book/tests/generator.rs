@@ -13,7 +13,11 @@ fn market() -> MarketSpec {
         impact: 0.0,
     };
     MarketSpec {
-        assets: vec![a("ETH", 2000.0, 0.8), a("BTC", 30000.0, 0.6), a("USDC", 1.0, 0.0)],
+        assets: vec![
+            a("ETH", 2000.0, 0.8),
+            a("BTC", 30000.0, 0.6),
+            a("USDC", 1.0, 0.0),
+        ],
         dt: 1.0 / 365.0,
         phi: 0.0,
     }

@@ -63,7 +63,12 @@ pub fn run<S: ResultSink>(
         let chunk: Vec<Result<Vec<PathOutcome>, EngineError>> = (start..end)
             .into_par_iter()
             .map_init(
-                || (Scratch::new(plan.book, steps), PricePath::new(steps, assets)),
+                || {
+                    (
+                        Scratch::new(plan.book, steps),
+                        PricePath::new(steps, assets),
+                    )
+                },
                 |(scratch, raw), path| {
                     let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
                     plan.source.fill(&mut rng, raw);

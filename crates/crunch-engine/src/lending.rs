@@ -179,7 +179,11 @@ pub fn simulate_path(
             seized_value[k] += seized;
             debt[j] = (debt[j] - repaid).max(0.0);
             let c = &mut coll[k * n + j];
-            *c = if full { 0.0 } else { (*c - seized / p[k]).max(0.0) };
+            *c = if full {
+                0.0
+            } else {
+                (*c - seized / p[k]).max(0.0)
+            };
             if !liquidated[j] {
                 liquidated[j] = true;
                 summary.liquidated_accounts += 1;

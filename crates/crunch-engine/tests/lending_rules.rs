@@ -74,7 +74,16 @@ fn try_run(m: &MarketSpec, b: &Book, cf: f64, p: &PricePath) -> Result<PathOutco
         events: true,
     };
     let pol = policy(m, cf);
-    simulate_path(m, b, pol.as_ref(), p, record, &mut Scratch::new(b, p.steps()), 0, 0)
+    simulate_path(
+        m,
+        b,
+        pol.as_ref(),
+        p,
+        record,
+        &mut Scratch::new(b, p.steps()),
+        0,
+        0,
+    )
 }
 
 #[track_caller]
@@ -106,7 +115,10 @@ fn partial_seizure() {
     close(s.initial_collateral, 2000.0);
     close(s.capital_efficiency.unwrap(), 0.65);
     let e = o.events[0];
-    assert_eq!((e.step, e.account, e.asset, e.full_seizure), (1, 0, 0, false));
+    assert_eq!(
+        (e.step, e.account, e.asset, e.full_seizure),
+        (1, 0, 0, false)
+    );
     close(o.steps[1].debt, 650.0);
     close(o.steps[1].collateral_value, 817.5);
 }
@@ -118,7 +130,12 @@ fn full_seizure_realises_bad_debt() {
     // Rule 5: no collateral left, so 1042.857... is realised as bad debt at step 1.
     let m = market(None, None, 0.0);
     let b = book(&[[1.0, 0.0, 0.0, 1900.0]]);
-    let o = run(&m, &b, 0.5, &path(&[[2000.0, 30000.0], [900.0, 30000.0], [1000.0, 30000.0]]));
+    let o = run(
+        &m,
+        &b,
+        0.5,
+        &path(&[[2000.0, 30000.0], [900.0, 30000.0], [1000.0, 30000.0]]),
+    );
     let s = &o.summary;
     let r = 900.0 / 1.05;
     close(s.repaid_debt, r);
@@ -167,10 +184,7 @@ fn seizes_the_largest_holding_and_ties_go_to_the_lowest_index() {
     // Account 1: 1 ETH (1000) and 1/30 BTC (1000): tie, ETH (index 0) is seized.
     // H = (825 + 780) / 1700 = 0.944; R = 850, S = 892.5.
     let m = market(None, None, 0.0);
-    let b = book(&[
-        [1.0, 0.05, 0.0, 2100.0],
-        [1.0, 1.0 / 30.0, 0.0, 1700.0],
-    ]);
+    let b = book(&[[1.0, 0.05, 0.0, 2100.0], [1.0, 1.0 / 30.0, 0.0, 1700.0]]);
     let o = run(&m, &b, 0.5, &path(&[[2000.0, 30000.0], [1000.0, 30000.0]]));
     // Worst first: account 1 (0.944) before account 0 (0.95).
     assert_eq!(o.events[0].account, 1);
@@ -210,9 +224,8 @@ fn liquidity_gate_with_competing_accounts() {
     close(o.events[0].slippage, (945e-6f64).sqrt());
     close(o.events[1].slippage, (1837.5e-6f64).sqrt());
     close(o.events[2].slippage, (2152.5e-6f64).sqrt());
-    let cost = 945.0 * (945e-6f64).sqrt()
-        + 892.5 * (1837.5e-6f64).sqrt()
-        + 315.0 * (2152.5e-6f64).sqrt();
+    let cost =
+        945.0 * (945e-6f64).sqrt() + 892.5 * (1837.5e-6f64).sqrt() + 315.0 * (2152.5e-6f64).sqrt();
     close(o.summary.slippage_cost, cost);
     assert_eq!(o.summary.liquidations, 3);
     assert_eq!(o.summary.liquidated_accounts, 3);
@@ -283,10 +296,7 @@ fn price_feedback_compounds_on_later_prices() {
     // t=2: R = 325, S = 341.25, Q = 341.25, s2 = sqrt(341.25e-6).
     let s2 = (341.25e-6f64).sqrt();
     close(o.summary.slippage_cost, 682.5 * s + 341.25 * s2);
-    close(
-        o.steps[2].collateral_value,
-        (0.545 - 341.25 / p2) * p2,
-    );
+    close(o.steps[2].collateral_value, (0.545 - 341.25 / p2) * p2);
 }
 
 #[test]
@@ -298,7 +308,10 @@ fn feedback_too_strong_is_an_error() {
     let m = market(Some(1e6), None, 40.0);
     let b = book(&[[1.0, 0.0, 0.0, 1300.0]]);
     let err = try_run(&m, &b, 0.5, &path(&[[2000.0, 30000.0], [1500.0, 30000.0]])).unwrap_err();
-    assert!(matches!(err, EngineError::FeedbackTooStrong { step: 1, .. }));
+    assert!(matches!(
+        err,
+        EngineError::FeedbackTooStrong { step: 1, .. }
+    ));
     assert!(err.to_string().contains("asset `ETH`"));
 }
 
@@ -337,7 +350,12 @@ fn terminal_shortfall_counts_as_bad_debt_without_realisation() {
     // first_bad_debt_step = 1 (D > V after step 1's rules).
     let m = market(Some(100.0), None, 0.0);
     let b = book(&[[1.0, 0.0, 0.0, 1300.0], [1.0, 0.0, 0.0, 0.0]]);
-    let o = run(&m, &b, 0.5, &path(&[[2000.0, 30000.0], [1000.0, 30000.0], [1000.0, 30000.0]]));
+    let o = run(
+        &m,
+        &b,
+        0.5,
+        &path(&[[2000.0, 30000.0], [1000.0, 30000.0], [1000.0, 30000.0]]),
+    );
     assert_eq!(o.summary.liquidations, 0);
     close(o.summary.bad_debt, 300.0);
     assert_eq!(o.summary.insolvent_accounts, 1);
@@ -360,7 +378,12 @@ fn close_factor_one_repays_everything() {
     // cf = 1: R = 1300, S = 1365 <= 1500, c = 1 - 1365/1500 = 0.09, D = 0 exactly.
     let m = market(None, None, 0.0);
     let b = book(&[[1.0, 0.0, 0.0, 1300.0]]);
-    let o = run(&m, &b, 1.0, &path(&[[2000.0, 30000.0], [1500.0, 30000.0], [100.0, 30000.0]]));
+    let o = run(
+        &m,
+        &b,
+        1.0,
+        &path(&[[2000.0, 30000.0], [1500.0, 30000.0], [100.0, 30000.0]]),
+    );
     assert_eq!(o.summary.liquidations, 1);
     assert_eq!(o.steps[1].debt, 0.0);
     close(o.steps[2].collateral_value, 0.09 * 100.0);

@@ -15,6 +15,15 @@ pub enum Location {
     Row(usize),
 }
 
+impl Location {
+    /// The line or row number.
+    pub fn number(self) -> usize {
+        match self {
+            Location::Line(n) | Location::Row(n) => n,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -66,7 +66,7 @@ mod tests {
             impact: 0.0,
         };
         let market = MarketSpec {
-            assets: vec![asset("BTC", 0.0, 0.7, 0.0), asset("USD", 1.0, 0.0, 0.0)],
+            assets: vec![asset("BTC", 0.0, 0.7), asset("USD", 1.0, 0.0)],
             dt: 1.0 / 365.0,
             phi: 0.0,
         };

@@ -167,7 +167,14 @@ mod tests {
             err(0.5, terms(0.8, 0.825, -0.1)).to_string(),
             "`assets.ETH.bonus` = -0.1: must be >= 0"
         );
-        let unknown = vec![("DOGE".to_string(), AssetTerms { ltv: 0.1, lt: 0.2, bonus: 0.0 })];
+        let unknown = vec![(
+            "DOGE".to_string(),
+            AssetTerms {
+                ltv: 0.1,
+                lt: 0.2,
+                bonus: 0.0,
+            },
+        )];
         assert_eq!(
             err(0.5, unknown).to_string(),
             "`assets.DOGE`: unknown asset (not declared in [[assets]])"

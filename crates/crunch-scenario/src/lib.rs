@@ -1,1 +1,23 @@
-//! placeholder
+//! Scenario files of crunch: the TOML schema (every key documented in
+//! `scenarios/README.md`), validation that collects every problem with its line and key,
+//! command-line overrides and the scenario hash.
+
+mod error;
+mod hash;
+mod raw;
+mod validate;
+
+pub use error::{Issue, ScenarioError};
+pub use hash::scenario_hash;
+pub use validate::{BookSpec, OutputSpec, Scenario, SourceSpec, parse_scenario};
+
+use std::path::Path;
+
+/// Reads and validates a scenario file.
+pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_scenario(path, &text)
+}

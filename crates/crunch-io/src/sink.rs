@@ -1,0 +1,245 @@
+//! The Parquet result sink: `summary.parquet`, and optionally `timeseries.parquet` and
+//! `events.parquet`, written into an [`OutputDir`].
+
+use arrow_schema::DataType::{Boolean, Float64, Int64, Utf8};
+use crunch_core::{PathOutcome, ResultSink};
+
+use crate::error::IoError;
+use crate::output_dir::OutputDir;
+use crate::parquet_file::{ParquetFile, Value, schema};
+
+/// What the sink writes and the names it writes outcomes with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SinkLayout {
+    /// Scenario name, the `scenario` column of every file.
+    pub scenario: String,
+    /// Policy names by policy index (`PathOutcome::policy`), the `policy` column.
+    pub policies: Vec<String>,
+    /// Account ids by account index (the book's `ids`), the `account` column of events.
+    pub account_ids: Vec<String>,
+    /// Asset symbols by asset index, the `asset` column of events.
+    pub symbols: Vec<String>,
+    /// Key-value metadata of every file (for example seed, scenario hash, version).
+    pub metadata: Vec<(String, String)>,
+    /// Whether to write `timeseries.parquet` from `PathOutcome::steps`.
+    pub timeseries: bool,
+    /// Whether to write `events.parquet` from `PathOutcome::events`.
+    pub events: bool,
+}
+
+/// Writes outcomes as Parquet files (ZSTD, fixed writer properties: identical outcomes
+/// give identical bytes), buffering at most 65,536 rows per file before a record batch
+/// is written.
+///
+/// - `summary.parquet`: `scenario`, `policy` (Utf8), `path` (Int64), then the metrics of
+///   `lending-v1` in spec order: `bad_debt` (f64), `insolvent_accounts`, `liquidations`,
+///   `liquidated_accounts` (i64), `repaid_debt`, `seized_collateral`,
+///   `liquidation_penalty`, `slippage_cost`, `initial_debt`, `initial_collateral` (f64),
+///   `capital_efficiency` (nullable f64), `first_bad_debt_step` (nullable i64),
+///   `min_health` (nullable f64).
+/// - `timeseries.parquet` (if requested): `scenario, policy, path, step` (i64), `debt`,
+///   `collateral_value` (f64), `liquidations` (i64), `repaid_debt`, `seized_collateral`,
+///   `bad_debt_realised` (f64); row `k` of an outcome's `steps` is step `k`.
+/// - `events.parquet` (if requested): `scenario, policy, path, step` (i64), `account`
+///   (Utf8, the book id), `asset` (Utf8, the symbol), `repaid`, `seized`, `slippage`
+///   (f64), `full_seizure` (bool).
+///
+/// Files are written as `name.tmp` in the output directory's staging area and renamed by
+/// [`finish`](Self::finish); a sink dropped before that leaves only temporary files,
+/// which the uncommitted [`OutputDir`] removes.
+pub struct ParquetSink {
+    layout: SinkLayout,
+    summary: ParquetFile,
+    timeseries: Option<ParquetFile>,
+    events: Option<ParquetFile>,
+}
+
+const KEYS: [(&str, arrow_schema::DataType, bool); 3] = [
+    ("scenario", Utf8, false),
+    ("policy", Utf8, false),
+    ("path", Int64, false),
+];
+
+impl ParquetSink {
+    /// Creates the files of `layout` in `out`.
+    pub fn create(out: &OutputDir, layout: SinkLayout) -> Result<Self, IoError> {
+        let file = |name: &str, cols: &[(&str, arrow_schema::DataType, bool)]| {
+            let fields: Vec<_> = KEYS.iter().cloned().chain(cols.iter().cloned()).collect();
+            ParquetFile::create(out.path(name), schema(&fields), &layout.metadata)
+        };
+        let summary = file(
+            "summary.parquet",
+            &[
+                ("bad_debt", Float64, false),
+                ("insolvent_accounts", Int64, false),
+                ("liquidations", Int64, false),
+                ("liquidated_accounts", Int64, false),
+                ("repaid_debt", Float64, false),
+                ("seized_collateral", Float64, false),
+                ("liquidation_penalty", Float64, false),
+                ("slippage_cost", Float64, false),
+                ("initial_debt", Float64, false),
+                ("initial_collateral", Float64, false),
+                ("capital_efficiency", Float64, true),
+                ("first_bad_debt_step", Int64, true),
+                ("min_health", Float64, true),
+            ],
+        )?;
+        let timeseries = layout
+            .timeseries
+            .then(|| {
+                file(
+                    "timeseries.parquet",
+                    &[
+                        ("step", Int64, false),
+                        ("debt", Float64, false),
+                        ("collateral_value", Float64, false),
+                        ("liquidations", Int64, false),
+                        ("repaid_debt", Float64, false),
+                        ("seized_collateral", Float64, false),
+                        ("bad_debt_realised", Float64, false),
+                    ],
+                )
+            })
+            .transpose()?;
+        let events = layout
+            .events
+            .then(|| {
+                file(
+                    "events.parquet",
+                    &[
+                        ("step", Int64, false),
+                        ("account", Utf8, false),
+                        ("asset", Utf8, false),
+                        ("repaid", Float64, false),
+                        ("seized", Float64, false),
+                        ("slippage", Float64, false),
+                        ("full_seizure", Boolean, false),
+                    ],
+                )
+            })
+            .transpose()?;
+        Ok(Self {
+            layout,
+            summary,
+            timeseries,
+            events,
+        })
+    }
+
+    /// Writes what is buffered, closes every file and gives it its final name.
+    pub fn finish(self) -> Result<(), IoError> {
+        self.summary.close()?;
+        if let Some(f) = self.timeseries {
+            f.close()?;
+        }
+        if let Some(f) = self.events {
+            f.close()?;
+        }
+        Ok(())
+    }
+}
+
+/// `x` as an Int64 value; values above `i64::MAX` are refused.
+fn int(file: &ParquetFile, what: &str, x: u64) -> Result<i64, IoError> {
+    i64::try_from(x).map_err(|_| IoError::Layout {
+        path: file.dest().to_owned(),
+        problem: format!("{what} {x} does not fit a 64-bit signed integer"),
+    })
+}
+
+/// The name at `index` of `names`, or a layout error.
+fn name<'a>(
+    file: &ParquetFile,
+    names: &'a [String],
+    what: &str,
+    index: usize,
+) -> Result<&'a str, IoError> {
+    names
+        .get(index)
+        .map(String::as_str)
+        .ok_or_else(|| IoError::Layout {
+            path: file.dest().to_owned(),
+            problem: format!(
+                "{what} index {index} is out of range (the layout names {})",
+                names.len()
+            ),
+        })
+}
+
+impl ResultSink for ParquetSink {
+    type Error = IoError;
+
+    fn accept(&mut self, o: &PathOutcome) -> Result<(), IoError> {
+        let l = &self.layout;
+        // Check the events' indices first, so that a refused outcome writes nothing.
+        if let Some(f) = &self.events {
+            for e in &o.events {
+                name(f, &l.account_ids, "account", e.account as usize)?;
+                name(f, &l.symbols, "asset", e.asset as usize)?;
+            }
+        }
+        let f = &mut self.summary;
+        let policy = name(f, &l.policies, "policy", o.policy)?;
+        let path = int(f, "path", o.path)?;
+        let s = &o.summary;
+        let first_bad = s
+            .first_bad_debt_step
+            .map(|t| int(f, "first_bad_debt_step", t))
+            .transpose()?;
+        let key = [
+            Value::Str(&l.scenario),
+            Value::Str(policy),
+            Value::I64(Some(path)),
+        ];
+        let row = [
+            Value::F64(Some(s.bad_debt)),
+            Value::I64(Some(int(f, "insolvent_accounts", s.insolvent_accounts)?)),
+            Value::I64(Some(int(f, "liquidations", s.liquidations)?)),
+            Value::I64(Some(int(f, "liquidated_accounts", s.liquidated_accounts)?)),
+            Value::F64(Some(s.repaid_debt)),
+            Value::F64(Some(s.seized_collateral)),
+            Value::F64(Some(s.liquidation_penalty)),
+            Value::F64(Some(s.slippage_cost)),
+            Value::F64(Some(s.initial_debt)),
+            Value::F64(Some(s.initial_collateral)),
+            Value::F64(s.capital_efficiency),
+            Value::I64(first_bad),
+            Value::F64(s.min_health),
+        ];
+        f.push(&[&key[..], &row[..]].concat())?;
+
+        if let Some(f) = &mut self.timeseries {
+            for (k, a) in o.steps.iter().enumerate() {
+                let row = [
+                    Value::I64(Some(k as i64)),
+                    Value::F64(Some(a.debt)),
+                    Value::F64(Some(a.collateral_value)),
+                    Value::I64(Some(int(f, "liquidations", a.liquidations)?)),
+                    Value::F64(Some(a.repaid_debt)),
+                    Value::F64(Some(a.seized_collateral)),
+                    Value::F64(Some(a.bad_debt_realised)),
+                ];
+                f.push(&[&key[..], &row[..]].concat())?;
+            }
+        }
+
+        if let Some(f) = &mut self.events {
+            for e in &o.events {
+                let account = name(f, &l.account_ids, "account", e.account as usize)?;
+                let asset = name(f, &l.symbols, "asset", e.asset as usize)?;
+                let row = [
+                    Value::I64(Some(e.step.into())),
+                    Value::Str(account),
+                    Value::Str(asset),
+                    Value::F64(Some(e.repaid)),
+                    Value::F64(Some(e.seized)),
+                    Value::F64(Some(e.slippage)),
+                    Value::Bool(e.full_seizure),
+                ];
+                f.push(&[&key[..], &row[..]].concat())?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! The TOML schema as serde types. Values that are range-checked after parsing are
+//! `Spanned`, so that every error can name its line.
+
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A number that may be written as a TOML integer or float (`price = 1` or `1.0`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Num(pub f64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+pub(crate) type SNum = Spanned<Num>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: Spanned<String>,
+    pub model: Spanned<String>,
+    pub seed: Spanned<u64>,
+    pub paths: Option<Spanned<u64>>,
+    pub steps: Option<Spanned<u64>>,
+    pub dt: SNum,
+    pub assets: Vec<RawAsset>,
+    pub market: RawMarket,
+    pub book: RawBook,
+    pub policies: Vec<RawPolicy>,
+    pub output: Option<RawOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAsset {
+    pub symbol: Spanned<String>,
+    pub price: SNum,
+    pub sigma: Option<SNum>,
+    pub mu: Option<SNum>,
+    pub depth: Option<SNum>,
+    pub impact: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMarket {
+    pub source: Spanned<String>,
+    pub correlation: Option<Spanned<Vec<Vec<Num>>>>,
+    pub phi: Option<SNum>,
+    pub file: Option<Spanned<String>>,
+    pub start: Option<Spanned<String>>,
+    pub end: Option<Spanned<String>>,
+    pub columns: Option<Spanned<BTreeMap<String, String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBook {
+    pub file: Option<Spanned<String>>,
+    pub generator: Option<Spanned<RawGenerator>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGenerator {
+    pub accounts: Spanned<u64>,
+    pub debt_asset: Spanned<String>,
+    pub utilisation: Spanned<[Num; 2]>,
+    pub holdings: Vec<RawHolding>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHolding {
+    pub asset: Spanned<String>,
+    pub probability: SNum,
+    pub median_value: SNum,
+    pub log_sd: SNum,
+    pub ltv: SNum,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPolicy {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub close_factor: SNum,
+    pub assets: Spanned<BTreeMap<String, RawTerms>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTerms {
+    pub ltv: Num,
+    pub lt: Num,
+    pub bonus: Num,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOutput {
+    #[serde(default)]
+    pub timeseries: bool,
+    #[serde(default)]
+    pub events: bool,
+}
