@@ -45,7 +45,7 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     let source = build_source(&mut scenario, &mut data)?;
     let book = match &scenario.book {
         BookSpec::File(path) => {
-            data.push(read(path)?);
+            data.push(read(path).with_context(|| format!("{}: `book.file`", file.display()))?);
             load_book(path, &scenario.market)?
         }
         BookSpec::Generator(spec) => {
@@ -96,7 +96,10 @@ fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
                     scenario.file.display()
                 );
             }
-            data.push(read(file)?);
+            data.push(
+                read(file)
+                    .with_context(|| format!("{}: `market.file`", scenario.file.display()))?,
+            );
             let request = PriceRequest {
                 symbols: market
                     .assets

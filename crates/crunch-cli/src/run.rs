@@ -74,7 +74,8 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
     }
     let pool = builder.build().context("cannot start the worker threads")?;
     let bar = progress_bar(s.paths, options.progress);
-    pool.install(|| crunch_engine::run(&plan, &mut tee, &|| bar.inc(1)))?;
+    pool.install(|| crunch_engine::run(&plan, &mut tee, &|| bar.inc(1)))
+        .with_context(|| format!("running {}", s.file.display()))?;
     bar.finish_and_clear();
     tee.sink.finish()?;
     out.commit()?;

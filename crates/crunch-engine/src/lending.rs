@@ -104,12 +104,16 @@ pub fn simulate_path(
         // Health factors, once per step before any liquidation (precise point 3).
         health_numerators(coll, n, p, lt, num);
         order.clear();
-        for j in 0..n {
-            if debt[j] > 0.0 {
-                let h = num[j] / debt[j];
-                health[j] = h;
-                min_health = min_health.min(h);
-                if h < 1.0 {
+        for (j, ((&d, &x), h)) in debt
+            .iter()
+            .zip(num.iter())
+            .zip(health.iter_mut())
+            .enumerate()
+        {
+            if d > 0.0 {
+                *h = x / d;
+                min_health = min_health.min(*h);
+                if *h < 1.0 {
                     order.push(j as u32);
                 }
             }
@@ -119,10 +123,10 @@ pub fn simulate_path(
             summary.initial_debt = debt.iter().sum();
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
-            for j in 0..n {
+            for (j, &d) in debt.iter().enumerate() {
                 let v = collateral_value(coll, n, a, j, p);
                 summary.initial_collateral += v;
-                any_insolvent |= debt[j] > v;
+                any_insolvent |= d > v;
             }
             if any_insolvent {
                 summary.first_bad_debt_step = Some(0);
@@ -169,8 +173,8 @@ pub fn simulate_path(
             let slippage = match depth[k] {
                 Some(d) => {
                     let s = (impact[k] * ((seized_value[k] + seized) / d).sqrt()).min(1.0);
-                    if !(s < bonus) {
-                        continue; // No liquidator acts at this slippage.
+                    if s >= bonus {
+                        continue; // No liquidator acts at this slippage (s < bonus fails).
                     }
                     s
                 }

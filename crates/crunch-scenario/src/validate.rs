@@ -115,6 +115,8 @@ pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, ScenarioError
     if v.issues.is_empty() {
         Ok(scenario.expect("no issues means a scenario"))
     } else {
+        // In file order; problems without a line (a missing key) come last.
+        v.issues.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
         Err(ScenarioError::Invalid {
             path: file.to_owned(),
             issues: v.issues,
@@ -524,14 +526,32 @@ impl Validator<'_> {
                 .collect();
             match StaticLtv::new(name, market, p.close_factor.get_ref().0, &terms) {
                 Ok(policy) => out.push(Box::new(policy)),
-                Err(e) => {
-                    let span = match &e {
-                        PolicyError::OutOfRange { key, .. } if key == "close_factor" => {
-                            p.close_factor.span()
-                        }
-                        _ => p.assets.span(),
+                Err(PolicyError::OutOfRange { key, value, rule }) => {
+                    let span = if key == "close_factor" {
+                        p.close_factor.span()
+                    } else {
+                        p.assets.span()
                     };
-                    self.issue(span, format!("policies[{i}]"), e.to_string());
+                    // `ltv <= lt` is the one rule between two values: show the other.
+                    let lt = key
+                        .strip_prefix("assets.")
+                        .and_then(|k| k.strip_suffix(".ltv"))
+                        .and_then(|symbol| p.assets.get_ref().get(symbol))
+                        .filter(|_| rule.ends_with("<= lt"))
+                        .map(|t| format!(" ({})", t.lt.0))
+                        .unwrap_or_default();
+                    self.issue(
+                        span,
+                        format!("policies[{i}].{key}"),
+                        format!("{rule}{lt}, got {value}"),
+                    );
+                }
+                Err(PolicyError::UnknownAsset(symbol)) => {
+                    self.issue(
+                        p.assets.span(),
+                        format!("policies[{i}].assets.{symbol}"),
+                        "unknown asset (not declared in [[assets]])",
+                    );
                 }
             }
         }
