@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use crunch_cli::{Overrides, RunOptions, error_message, prepare, render_table, run_scenario};
+use crunch_cli::{Overrides, RunOptions, prepare, render_table, run_scenario};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", error_message(&e));
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -93,7 +93,7 @@ fn build(path: &Path, table: &dyn Table, market: &MarketSpec) -> Result<Book, Io
             .map_err(|source| IoError::Book {
                 path: path.to_owned(),
                 at,
-                source,
+                cause: source,
             })?;
     }
     Ok(builder.finish())

@@ -34,17 +34,21 @@ impl fmt::Display for Location {
 }
 
 /// What went wrong while reading inputs or writing outputs.
+///
+/// Each message is complete in itself: the underlying error is quoted in the message
+/// (field `cause`) rather than exposed as `source()`, so printing the error chain never
+/// repeats it.
 #[derive(Debug, Error)]
 pub enum IoError {
     /// A file-system operation failed.
-    #[error("{}: cannot {action}: {source}", path.display())]
+    #[error("{}: cannot {action}: {cause}", path.display())]
     Fs {
         /// The file or directory.
         path: PathBuf,
         /// What was being done (for example `open the file`).
         action: &'static str,
         /// The operating-system error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file extension is neither `.csv` nor `.parquet`.
     #[error("{}: unsupported file type; expected a `.csv` or `.parquet` file", path.display())]
@@ -53,28 +57,28 @@ pub enum IoError {
         path: PathBuf,
     },
     /// The CSV file is malformed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Csv {
         /// The file.
         path: PathBuf,
         /// The CSV reader's error.
-        source: csv::Error,
+        cause: csv::Error,
     },
     /// The Parquet file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Parquet {
         /// The file.
         path: PathBuf,
         /// The Parquet library's error.
-        source: parquet::errors::ParquetError,
+        cause: parquet::errors::ParquetError,
     },
     /// An Arrow batch could not be built.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Arrow {
         /// The file.
         path: PathBuf,
         /// The Arrow library's error.
-        source: arrow_schema::ArrowError,
+        cause: arrow_schema::ArrowError,
     },
     /// No header line was found.
     #[error("{}: no header found in the first 10 lines; expected {expected}", path.display())]
@@ -153,14 +157,14 @@ pub enum IoError {
         window: String,
     },
     /// A book row was refused.
-    #[error("{}: {at}: {source}", path.display())]
+    #[error("{}: {at}: {cause}", path.display())]
     Book {
         /// The file.
         path: PathBuf,
         /// Line or row of the book row.
         at: Location,
         /// Why the row was refused.
-        source: BookError,
+        cause: BookError,
     },
     /// The output directory exists and is not empty.
     #[error("{}: the output directory exists and is not empty; pass --force to replace it",

@@ -25,7 +25,7 @@ fn fs_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> I
     move |source| IoError::Fs {
         path,
         action,
-        source,
+        cause: source,
     }
 }
 

@@ -128,7 +128,7 @@ impl ParquetFile {
         let file = File::create(&tmp).map_err(|source| IoError::Fs {
             path: tmp.clone(),
             action: "create the file",
-            source,
+            cause: source,
         })?;
         let writer = ArrowWriter::try_new(
             BufWriter::new(file),
@@ -137,7 +137,7 @@ impl ParquetFile {
         )
         .map_err(|source| IoError::Parquet {
             path: dest.clone(),
-            source,
+            cause: source,
         })?;
         let columns = schema
             .fields()
@@ -180,14 +180,14 @@ impl ParquetFile {
         let batch =
             RecordBatch::try_new(self.schema.clone(), arrays).map_err(|source| IoError::Arrow {
                 path: self.dest.clone(),
-                source,
+                cause: source,
             })?;
         self.rows = 0;
         self.writer
             .write(&batch)
             .map_err(|source| IoError::Parquet {
                 path: self.dest.clone(),
-                source,
+                cause: source,
             })
     }
 
@@ -196,7 +196,7 @@ impl ParquetFile {
         self.flush()?;
         let parquet_err = |source| IoError::Parquet {
             path: self.dest.clone(),
-            source,
+            cause: source,
         };
         let mut out = self.writer.into_inner().map_err(parquet_err)?;
         let fs_err = |action| {
@@ -204,7 +204,7 @@ impl ParquetFile {
             move |source| IoError::Fs {
                 path,
                 action,
-                source,
+                cause: source,
             }
         };
         out.flush().map_err(fs_err("write the file"))?;

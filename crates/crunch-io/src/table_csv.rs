@@ -23,11 +23,11 @@ impl CsvTable {
         let file = File::open(path).map_err(|source| IoError::Fs {
             path: path.to_owned(),
             action: "open the file",
-            source,
+            cause: source,
         })?;
         let csv_err = |source| IoError::Csv {
             path: path.to_owned(),
-            source,
+            cause: source,
         };
         let mut reader = ReaderBuilder::new()
             .has_headers(false)

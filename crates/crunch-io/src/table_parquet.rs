@@ -33,11 +33,11 @@ impl ParquetTable {
         let file = File::open(path).map_err(|source| IoError::Fs {
             path: path.to_owned(),
             action: "open the file",
-            source,
+            cause: source,
         })?;
         let parquet_err = |source| IoError::Parquet {
             path: path.to_owned(),
-            source,
+            cause: source,
         };
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err)?;
         let headers = builder
@@ -52,7 +52,7 @@ impl ParquetTable {
         for batch in builder.build().map_err(parquet_err)? {
             let batch = batch.map_err(|source| IoError::Arrow {
                 path: path.to_owned(),
-                source,
+                cause: source,
             })?;
             starts.push(rows);
             rows += batch.num_rows();

@@ -28,12 +28,12 @@ impl fmt::Display for Issue {
 #[derive(Debug, Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file `{}`: {source}", path.display())]
+    #[error("cannot read scenario file `{}`: {cause}", path.display())]
     Read {
         /// The scenario file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file is not valid TOML or does not match the schema (unknown key, wrong type,
     /// missing key); the message carries toml's line, column and key.

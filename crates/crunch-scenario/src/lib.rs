@@ -15,9 +15,9 @@ use std::path::Path;
 
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| ScenarioError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     parse_scenario(path, &text)
 }
