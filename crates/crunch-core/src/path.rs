@@ -2,12 +2,16 @@
 //! the future.
 
 /// One price path: prices `p[t][i]` for steps `t = 0..=T` and assets `i = 0..A`, stored
-/// row-major (one row per step) so that a step's prices are contiguous.
+/// row-major (one row per step) so that a step's prices are contiguous, and a liquidity
+/// factor `l[t][i]` per step and asset that scales the asset's depth (1 = the scenario's
+/// depth; a crunch that divides depth by 4 writes 0.25). Sources that do not model
+/// liquidity leave the factors at 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricePath {
     steps: usize,
     assets: usize,
     data: Vec<f64>,
+    liquidity: Vec<f64>,
 }
 
 impl PricePath {
@@ -17,6 +21,7 @@ impl PricePath {
             steps,
             assets,
             data: vec![0.0; (steps + 1) * assets],
+            liquidity: vec![1.0; (steps + 1) * assets],
         }
     }
 
@@ -45,11 +50,23 @@ impl PricePath {
         &self.data
     }
 
+    /// Liquidity factors of step `t`, one per asset (effective depth = depth x factor).
+    pub fn liquidity_row(&self, t: usize) -> &[f64] {
+        &self.liquidity[t * self.assets..(t + 1) * self.assets]
+    }
+
+    /// Mutable liquidity factors of step `t`.
+    pub fn liquidity_row_mut(&mut self, t: usize) -> &mut [f64] {
+        &mut self.liquidity[t * self.assets..(t + 1) * self.assets]
+    }
+
     /// The view of this path that a policy may read at step `t`: rows `0..=t` only.
     pub fn view_until(&self, t: usize) -> MarketView<'_> {
+        let end = (t + 1) * self.assets;
         MarketView {
             assets: self.assets,
-            rows: &self.data[..(t + 1) * self.assets],
+            rows: &self.data[..end],
+            liquidity: &self.liquidity[..end],
         }
     }
 }
@@ -60,6 +77,7 @@ impl PricePath {
 pub struct MarketView<'a> {
     assets: usize,
     rows: &'a [f64],
+    liquidity: &'a [f64],
 }
 
 impl<'a> MarketView<'a> {
@@ -82,6 +100,11 @@ impl<'a> MarketView<'a> {
     pub fn current(&self) -> &'a [f64] {
         self.row(self.step())
     }
+
+    /// Liquidity factors of step `u <= t`; panics for a later step.
+    pub fn liquidity(&self, u: usize) -> &'a [f64] {
+        &self.liquidity[u * self.assets..(u + 1) * self.assets]
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +121,8 @@ mod tests {
         assert_eq!(v.step(), 1);
         assert_eq!(v.current(), &[1.0, 11.0]);
         assert_eq!(v.row(0), &[0.0, 10.0]);
+        assert_eq!(v.liquidity(1), &[1.0, 1.0]);
         assert!(std::panic::catch_unwind(|| v.row(2)).is_err());
+        assert!(std::panic::catch_unwind(|| v.liquidity(2)).is_err());
     }
 }

@@ -99,6 +99,7 @@ pub fn simulate_path(
         };
         state.update(path_prices.view_until(t), requirements);
         let p = path_prices.row(t);
+        let liquidity = raw.liquidity_row(t);
         let lt = &requirements.lt;
 
         // Health factors, once per step before any liquidation (precise point 3).
@@ -172,6 +173,7 @@ pub fn simulate_path(
             }
             let slippage = match depth[k] {
                 Some(d) => {
+                    let d = d * liquidity[k];
                     let s = (impact[k] * ((seized_value[k] + seized) / d).sqrt()).min(1.0);
                     if s >= bonus {
                         continue; // No liquidator acts at this slippage (s < bonus fails).
@@ -236,6 +238,7 @@ pub fn simulate_path(
         if feedback_on {
             for k in 0..a {
                 if let (Some(d), true) = (depth[k], seized_value[k] > 0.0) {
+                    let d = d * liquidity[k];
                     let s = (impact[k] * (seized_value[k] / d).sqrt()).min(1.0);
                     let hit = market.phi * s;
                     if hit >= 1.0 {

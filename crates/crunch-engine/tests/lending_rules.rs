@@ -389,3 +389,29 @@ fn close_factor_one_repays_everything() {
     close(o.steps[2].collateral_value, 0.09 * 100.0);
     assert_eq!(o.summary.bad_debt, 0.0);
 }
+
+#[test]
+fn path_liquidity_factor_scales_depth() {
+    // A path whose liquidity factor is 0.25 at step 1 on ETH with depth 4e6 must behave
+    // exactly like depth 1e6 (the competing-accounts case above): effective depth is
+    // depth x factor.
+    let b = book(&[
+        [1.0, 0.0, 0.0, 1800.0],
+        [1.0, 0.0, 0.0, 1700.0],
+        [1.0, 0.0, 0.0, 1600.0],
+        [0.5, 0.0, 0.0, 600.0],
+    ]);
+    let p = path(&[[2000.0, 30000.0], [1000.0, 30000.0]]);
+    let reference = run(&market(Some(1e6), None, 0.0), &b, 0.5, &p);
+    let mut crunched = p.clone();
+    crunched.liquidity_row_mut(1)[0] = 0.25;
+    let o = run(&market(Some(4e6), None, 0.0), &b, 0.5, &crunched);
+    assert_eq!(o, reference);
+    // Without the factor, the deeper market lets all four act.
+    assert_eq!(
+        run(&market(Some(4e6), None, 0.0), &b, 0.5, &p)
+            .summary
+            .liquidations,
+        4
+    );
+}

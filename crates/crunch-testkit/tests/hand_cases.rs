@@ -21,7 +21,10 @@ fn eth_terms(lt: f64, bonus: f64, close_factor: f64) -> ReferenceTerms {
 }
 
 fn check_step(got: &StepAggregate, want: StepAggregate, t: usize) {
-    assert_eq!(got.liquidations, want.liquidations, "steps[{t}].liquidations");
+    assert_eq!(
+        got.liquidations, want.liquidations,
+        "steps[{t}].liquidations"
+    );
     assert_close(got.debt, want.debt, REL, &format!("steps[{t}].debt"));
     assert_close(
         got.collateral_value,
@@ -97,7 +100,10 @@ fn check_steps(out: &ReferenceOutcome, want: &[StepAggregate]) {
 ///   V = 5.40625*800 + 500 = 4825, D < V: no bad debt.
 #[test]
 fn partial_seizure() {
-    let m = market(vec![moving("ETH", 1000.0, None, 0.0), numeraire("USDC")], 0.0);
+    let m = market(
+        vec![moving("ETH", 1000.0, None, 0.0), numeraire("USDC")],
+        0.0,
+    );
     let b = book(2, &[(vec![10.0, 0.0], 7000.0), (vec![0.0, 500.0], 0.0)]);
     let p = path(&[vec![1000.0, 1.0], vec![800.0, 1.0]]);
     let out = reference_lending_v1(&m, &b, &eth_terms(0.8, 0.05, 0.5), &p).unwrap();
@@ -142,7 +148,10 @@ fn partial_seizure() {
 ///   bad debt 266.3636.. (realised; nothing open at T), insolvent 1.
 #[test]
 fn full_seizure_realises_bad_debt() {
-    let m = market(vec![moving("ETH", 1000.0, None, 0.0), numeraire("USDC")], 0.0);
+    let m = market(
+        vec![moving("ETH", 1000.0, None, 0.0), numeraire("USDC")],
+        0.0,
+    );
     let b = book(2, &[(vec![1.0, 0.0], 700.0)]);
     let p = path(&[vec![1000.0, 1.0], vec![500.0, 1.0], vec![400.0, 1.0]]);
     let out = reference_lending_v1(&m, &b, &eth_terms(0.8, 0.1, 0.5), &p).unwrap();
@@ -180,7 +189,10 @@ fn full_seizure_realises_bad_debt() {
 /// bad-debt step (D = 50 > V = 0) and is realised by rule 5 at step 1.
 #[test]
 fn debt_without_collateral_is_realised_at_step_one() {
-    let m = market(vec![moving("ETH", 100.0, None, 0.0), numeraire("USDC")], 0.0);
+    let m = market(
+        vec![moving("ETH", 100.0, None, 0.0), numeraire("USDC")],
+        0.0,
+    );
     let b = book(2, &[(vec![0.0, 0.0], 50.0), (vec![1.0, 0.0], 10.0)]);
     let p = path(&[vec![100.0, 1.0], vec![120.0, 1.0], vec![90.0, 1.0]]);
     let out = reference_lending_v1(&m, &b, &eth_terms(0.8, 0.1, 0.5), &p).unwrap();
@@ -287,7 +299,11 @@ fn price_feedback_changes_a_later_health() {
     let p2 = 50.0 * (1.0 - 0.5 * 0.005f64.sqrt());
     assert_close(out.prices.row(2)[0], p2, REL, "adjusted p[2]");
     assert_eq!(out.prices.row(1)[0], 50.0, "p[1] is not touched");
-    assert_eq!(out.prices.row(2)[1], 1.0, "USDC has no liquidity, no feedback");
+    assert_eq!(
+        out.prices.row(2)[1],
+        1.0,
+        "USDC has no liquidity, no feedback"
+    );
 
     let r1 = 50.0 / 1.1;
     assert_eq!(out.events.len(), 2);
@@ -327,7 +343,10 @@ fn price_feedback_changes_a_later_health() {
 #[test]
 fn feedback_too_strong_is_an_error() {
     let m = market(
-        vec![moving("ETH", 100.0, Some(10_000.0), 20.0), numeraire("USDC")],
+        vec![
+            moving("ETH", 100.0, Some(10_000.0), 20.0),
+            numeraire("USDC"),
+        ],
         1.0,
     );
     let b = book(2, &[(vec![1.0, 0.0], 80.0)]);
