@@ -15,7 +15,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crunch_cli::{Overrides, Prepared, prepare};
 use crunch_core::{Domain, PathOutcome, PricePath, ResultSink, stream_rng};
-use crunch_engine::{RecordOptions, RunPlan, Scratch, run, simulate_path};
+use crunch_engine::{RunPlan, Scratch, SimOptions, run, simulate_path};
 use crunch_io::{OutputDir, ParquetSink, SinkLayout};
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -61,7 +61,7 @@ fn end_to_end(c: &mut Criterion) {
                     policies: &s.policies,
                     seed: s.seed,
                     paths,
-                    record: RecordOptions::default(),
+                    options: SimOptions::default(),
                 };
                 let mut sink = Discard(0);
                 run(&plan, &mut sink, &|| {}).unwrap();
@@ -96,7 +96,7 @@ fn kernels(c: &mut Criterion) {
                 &p.book,
                 s.policies[0].as_ref(),
                 &raw,
-                RecordOptions::default(),
+                SimOptions::default(),
                 &mut scratch,
                 0,
                 0,
@@ -110,7 +110,7 @@ fn kernels(c: &mut Criterion) {
         &p.book,
         s.policies[0].as_ref(),
         &raw,
-        RecordOptions::default(),
+        SimOptions::default(),
         &mut scratch,
         0,
         0,

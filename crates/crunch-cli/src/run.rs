@@ -63,10 +63,11 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         policies: &s.policies,
         seed: s.seed,
         paths: s.paths,
-        record: RecordOptions {
+        options: RecordOptions {
             timeseries: s.output.timeseries,
             events: s.output.events,
-        },
+        }
+        .into(),
     };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = options.threads {

@@ -1,6 +1,6 @@
 //! The parallel driver: paths in parallel, results in path order.
 
-use crate::lending::{EngineError, RecordOptions, simulate_path};
+use crate::lending::{EngineError, SimOptions, simulate_path};
 use crate::scratch::Scratch;
 use crunch_core::{
     Book, Domain, MarginPolicy, MarketSpec, PathOutcome, PathSource, PricePath, ResultSink,
@@ -27,8 +27,8 @@ pub struct RunPlan<'a> {
     pub seed: u64,
     /// Number of paths.
     pub paths: u64,
-    /// Optional outputs to record.
-    pub record: RecordOptions,
+    /// Optional outputs and the queue strategy.
+    pub options: SimOptions,
 }
 
 /// A failed run.
@@ -82,7 +82,7 @@ pub fn run<S: ResultSink>(
                                 plan.book,
                                 policy.as_ref(),
                                 raw,
-                                plan.record,
+                                plan.options,
                                 scratch,
                                 path,
                                 k,

@@ -1,8 +1,11 @@
 //! One (policy, path) simulation of `lending-v1` (`docs/lending-v1.md`), rule by rule.
 //!
-//! This is the exhaustive reference scan: every step evaluates every indebted account's
-//! health and sorts the liquidatable ones worst first.
+//! Per step: health factors of every indebted account before any liquidation; the
+//! liquidatable accounts put in per-asset worst-first queues ([`crate::queue`]); each queue
+//! liquidated in order behind its asset's liquidity gate; bad debt realised; price
+//! feedback applied to the rest of the path.
 
+use crate::queue::{NO_ASSET, ROUND, ScanMode, take_worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
     Book, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath,
@@ -17,6 +20,24 @@ pub struct RecordOptions {
     pub timeseries: bool,
     /// Record every liquidation that acted ([`LiquidationEvent`]).
     pub events: bool,
+}
+
+/// How to simulate: what to record and how to order liquidation queues.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimOptions {
+    /// Optional outputs.
+    pub record: RecordOptions,
+    /// Queue ordering strategy; every mode gives identical results.
+    pub scan: ScanMode,
+}
+
+impl From<RecordOptions> for SimOptions {
+    fn from(record: RecordOptions) -> Self {
+        Self {
+            record,
+            scan: ScanMode::default(),
+        }
+    }
 }
 
 /// An error raised while simulating.
@@ -45,13 +66,16 @@ pub enum EngineError {
 /// Simulates `policy` on one raw price path (`raw`, before any feedback) and returns the
 /// outcome for (`path`, `policy_index`). `scratch` must have been built for this book and
 /// step count; it is reset here.
+///
+/// Liquidations are processed asset by asset (all of asset 0's queue, then asset 1's, …),
+/// each queue worst first; events are recorded in that order.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_path(
     market: &MarketSpec,
     book: &Book,
     policy: &dyn MarginPolicy,
     raw: &PricePath,
-    record: RecordOptions,
+    options: SimOptions,
     scratch: &mut Scratch,
     path: u64,
     policy_index: usize,
@@ -59,15 +83,19 @@ pub fn simulate_path(
     scratch.reset(book);
     let n = book.len();
     let a = market.len();
+    let record = options.record;
     let feedback_on = market.phi > 0.0 && market.assets.iter().any(|x| x.depth.is_some());
-    let depth: Vec<Option<f64>> = market.assets.iter().map(|x| x.depth).collect();
-    let impact: Vec<f64> = market.assets.iter().map(|x| x.impact).collect();
     let Scratch {
         debt,
         coll,
         num,
         health,
         order,
+        seize,
+        members,
+        batch,
+        plan,
+        touched,
         liquidated,
         realised,
         seized_value,
@@ -100,25 +128,10 @@ pub fn simulate_path(
         state.update(path_prices.view_until(t), requirements);
         let p = path_prices.row(t);
         let liquidity = raw.liquidity_row(t);
-        let lt = &requirements.lt;
 
         // Health factors, once per step before any liquidation (precise point 3).
-        health_numerators(coll, n, p, lt, num);
-        order.clear();
-        for (j, ((&d, &x), h)) in debt
-            .iter()
-            .zip(num.iter())
-            .zip(health.iter_mut())
-            .enumerate()
-        {
-            if d > 0.0 {
-                *h = x / d;
-                min_health = min_health.min(*h);
-                if *h < 1.0 {
-                    order.push(j as u32);
-                }
-            }
-        }
+        health_numerators(coll, n, p, &requirements.lt, num);
+        liquidatable(debt, num, health, order, &mut min_health);
 
         if t == 0 {
             summary.initial_debt = debt.iter().sum();
@@ -138,86 +151,87 @@ pub fn simulate_path(
             continue;
         }
 
-        // Rule 2: worst first, ties by account order.
-        order.sort_unstable_by(|&x, &y| {
-            health[x as usize]
-                .total_cmp(&health[y as usize])
-                .then(x.cmp(&y))
-        });
-
-        // Rules 3 and 4.
-        seized_value.fill(0.0);
-        let mut step = StepAggregate::default();
+        // Rule 3's asset choice: the largest holding value, ties to the lowest index.
+        touched.clear();
+        members.iter_mut().for_each(Vec::clear);
         for &j in order.iter() {
             let j = j as usize;
-            // The asset with the largest collateral value, ties to the lowest index.
-            let mut k = usize::MAX;
+            let mut k = NO_ASSET;
             let mut held = 0.0;
-            for i in 0..a {
-                let v = coll[i * n + j] * p[i];
+            for (i, &pi) in p.iter().enumerate() {
+                let v = coll[i * n + j] * pi;
                 if v > held {
                     held = v;
-                    k = i;
+                    k = i as u32;
                 }
             }
-            if k == usize::MAX {
-                continue; // No collateral at all: nothing to seize (precise point 2).
-            }
-            let bonus = requirements.bonus[k];
-            let mut repaid = requirements.close_factor * debt[j];
-            let mut seized = repaid * (1.0 + bonus);
-            let full = held < seized; // At equality the partial branch runs (point 1).
-            if full {
-                seized = held;
-                repaid = seized / (1.0 + bonus);
-            }
-            let slippage = match depth[k] {
-                Some(d) => {
-                    let d = d * liquidity[k];
-                    let s = (impact[k] * ((seized_value[k] + seized) / d).sqrt()).min(1.0);
-                    if s >= bonus {
-                        continue; // No liquidator acts at this slippage (s < bonus fails).
-                    }
-                    s
-                }
-                None => 0.0,
-            };
-            seized_value[k] += seized;
-            debt[j] = (debt[j] - repaid).max(0.0);
-            let c = &mut coll[k * n + j];
-            *c = if full {
-                0.0
+            seize[j] = k;
+            if k == NO_ASSET {
+                touched.push(j as u32); // No collateral at all (precise point 2).
             } else {
-                (*c - seized / p[k]).max(0.0)
-            };
-            if !liquidated[j] {
-                liquidated[j] = true;
-                summary.liquidated_accounts += 1;
-            }
-            summary.liquidations += 1;
-            summary.repaid_debt += repaid;
-            summary.seized_collateral += seized;
-            summary.liquidation_penalty += seized - repaid;
-            summary.slippage_cost += seized * slippage;
-            step.liquidations += 1;
-            step.repaid_debt += repaid;
-            step.seized_collateral += seized;
-            if record.events {
-                out.events.push(LiquidationEvent {
-                    step: t as u32,
-                    account: j as u32,
-                    asset: k as u32,
-                    repaid,
-                    seized,
-                    slippage,
-                    full_seizure: full,
-                });
+                members[k as usize].push(j as u32);
             }
         }
+        // Rules 2-4, asset by asset (precise point 3): each asset's liquidatable accounts,
+        // worst first, behind that asset's liquidity gate.
+        seized_value.fill(0.0);
+        let mut step = StepAggregate::default();
+        for (k, asset) in market.assets.iter().enumerate() {
+            let members = &mut members[k];
+            if members.is_empty() {
+                continue;
+            }
+            let mut walk = AssetWalk {
+                k,
+                n,
+                price: p[k],
+                bonus: requirements.bonus[k],
+                gate: asset.depth.map(|d| Gate {
+                    depth: d * liquidity[k],
+                    impact: asset.impact,
+                }),
+                step_index: t as u32,
+                seized_value: 0.0,
+                debt,
+                coll,
+                plan,
+                liquidated,
+                touched,
+                summary,
+                step: &mut step,
+                events: record.events.then_some(&mut out.events),
+            };
+            for &j in members.iter() {
+                walk.plan(j as usize, requirements.close_factor);
+            }
+            let worst_first = worst_first(health);
+            match (options.scan, walk.gate) {
+                (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
+                    members.sort_unstable_by(worst_first);
+                    for &j in members.iter() {
+                        walk.try_act(j as usize);
+                    }
+                }
+                (ScanMode::Pruned, Some(gate)) => loop {
+                    let admits = gate.admission(walk.seized_value, walk.bonus);
+                    members.retain(|&j| admits.admits(walk.plan[j as usize].seized));
+                    if members.is_empty() {
+                        break;
+                    }
+                    take_worst(members, ROUND, health, batch);
+                    for &j in batch.iter() {
+                        walk.try_act(j as usize);
+                    }
+                },
+            }
+            seized_value[k] = walk.seized_value;
+        }
 
-        // Rule 5: accounts left without collateral realise their debt as bad debt. Such an
-        // account has H = 0, so it is among this step's liquidatable accounts.
-        for &j in order.iter() {
+        // Rule 5: accounts left without collateral realise their debt as bad debt. Only
+        // accounts without collateral before the step, or whose seized holding reached
+        // zero at it, can be such; they are handled in account order.
+        touched.sort_unstable();
+        for &j in touched.iter() {
             let j = j as usize;
             if debt[j] > 0.0 && (0..a).all(|i| coll[i * n + j] == 0.0) {
                 step.bad_debt_realised += debt[j];
@@ -229,24 +243,25 @@ pub fn simulate_path(
 
         // Precise point 11: first step with D > V or realised bad debt, after rules 2-5.
         if summary.first_bad_debt_step.is_none()
-            && (step.bad_debt_realised > 0.0 || any_underwater(debt, coll, n, a, p, lt, order))
+            && (step.bad_debt_realised > 0.0
+                || any_underwater(debt, coll, n, a, p, &requirements.lt, order))
         {
             summary.first_bad_debt_step = Some(t as u64);
         }
 
         // Rule 6: permanent price impact on the rest of the path.
         if feedback_on {
-            for k in 0..a {
-                if let (Some(d), true) = (depth[k], seized_value[k] > 0.0) {
+            for (k, asset) in market.assets.iter().enumerate() {
+                if let (Some(d), true) = (asset.depth, seized_value[k] > 0.0) {
                     let d = d * liquidity[k];
-                    let s = (impact[k] * (seized_value[k] / d).sqrt()).min(1.0);
+                    let s = (asset.impact * (seized_value[k] / d).sqrt()).min(1.0);
                     let hit = market.phi * s;
                     if hit >= 1.0 {
                         return Err(EngineError::FeedbackTooStrong {
                             path,
                             policy: policy.name().to_owned(),
                             step: t,
-                            asset: market.assets[k].symbol.clone(),
+                            asset: asset.symbol.clone(),
                             value: hit,
                         });
                     }
@@ -303,6 +318,67 @@ fn health_numerators(coll: &[f64], n: usize, p: &[f64], lt: &[f64], num: &mut [f
     }
 }
 
+/// Collects the liquidatable accounts (`D > 0`, `H = num / D < 1`) in account order into
+/// `order`, stores their `H` in `health`, and lowers `min_health` to the step's minimum
+/// health over indebted accounts.
+///
+/// Division is avoided where it cannot matter: `num >= D` implies `fl(num / D) >= 1`
+/// (rounding is monotone), so only accounts with `num < D` can be liquidatable. When the
+/// step has such an account, its `H <= 1` is below every other account's, so the step's
+/// minimum is among them; otherwise the others are divided only while `min_health` could
+/// still fall (it is above 1) and only where `num / D` could be below it.
+fn liquidatable(
+    debt: &[f64],
+    num: &[f64],
+    health: &mut [f64],
+    order: &mut Vec<u32>,
+    min_health: &mut f64,
+) {
+    order.clear();
+    let mut step_min = f64::INFINITY;
+    // Candidates are found eight accounts at a time as a bit mask (a vector compare), and
+    // only their bits are visited: no unpredictable branch per account.
+    const LANES: usize = 8;
+    let mut visit = |j: usize| {
+        let h = num[j] / debt[j];
+        health[j] = h;
+        step_min = step_min.min(h);
+        if h < 1.0 {
+            order.push(j as u32);
+        }
+    };
+    let chunks = debt.len() / LANES;
+    for c in 0..chunks {
+        let base = c * LANES;
+        let (d, x) = (&debt[base..base + LANES], &num[base..base + LANES]);
+        let mut mask = 0u32;
+        for l in 0..LANES {
+            mask |= u32::from(d[l] > 0.0 && x[l] < d[l]) << l;
+        }
+        while mask != 0 {
+            visit(base + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+    }
+    for j in chunks * LANES..debt.len() {
+        if debt[j] > 0.0 && num[j] < debt[j] {
+            visit(j);
+        }
+    }
+    if step_min.is_finite() || *min_health <= 1.0 {
+        *min_health = min_health.min(step_min);
+        return;
+    }
+    // All indebted accounts have H >= 1; find the exact minimum among those that could be
+    // below the running minimum (the factor keeps the filter a superset despite rounding).
+    let bound = *min_health * (1.0 + 1e-12);
+    for (&d, &x) in debt.iter().zip(num) {
+        if d > 0.0 && (x < bound * d || bound.is_infinite()) {
+            *min_health = min_health.min(x / d);
+        }
+    }
+}
+
 /// `V_j = sum_i c[j][i] p[i]`.
 fn collateral_value(coll: &[f64], n: usize, a: usize, j: usize, p: &[f64]) -> f64 {
     (0..a).map(|i| coll[i * n + j] * p[i]).sum()
@@ -334,5 +410,182 @@ fn aggregate(debt: &[f64], coll: &[f64], n: usize, a: usize, p: &[f64]) -> StepA
         debt: debt.iter().sum(),
         collateral_value: (0..n).map(|j| collateral_value(coll, n, a, j, p)).sum(),
         ..StepAggregate::default()
+    }
+}
+
+/// The liquidity gate of one asset at one step.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    /// Effective depth: the asset's depth times the step's liquidity factor.
+    depth: f64,
+    impact: f64,
+}
+
+impl Gate {
+    /// Rule 4: `s = min(1, impact * sqrt((Q + S) / depth))`. Non-decreasing in `Q` and in
+    /// `S`: every operation is monotone under round-to-nearest.
+    fn slippage(&self, q: f64, seized: f64) -> f64 {
+        (self.impact * ((q + seized) / self.depth).sqrt()).min(1.0)
+    }
+
+    /// Which seizures the gate admits at `Q = q` (`s < bonus`). Since the slippage is
+    /// non-decreasing in `S`, the admitted seizures are those below some threshold; it is
+    /// bracketed by `lo` (admitted) and `hi` (refused) around its real-number value
+    /// `depth (bonus / impact)^2 - q`, so that all but a sliver of seizures are decided
+    /// by one comparison and the rest by the exact rule.
+    fn admission(self, q: f64, bonus: f64) -> Admission {
+        let passes = |s: f64| self.slippage(q, s) < bonus;
+        let guess = self.depth * (bonus / self.impact).powi(2) - q;
+        let (lo, hi) = if !passes(0.0) {
+            (f64::NEG_INFINITY, 0.0) // Nothing is admitted.
+        } else if passes(f64::MAX) {
+            (f64::INFINITY, f64::INFINITY) // Everything is admitted.
+        } else if !guess.is_finite() {
+            (0.0, f64::INFINITY) // No bracket: decide every seizure exactly.
+        } else {
+            let mut width = 1e-12;
+            loop {
+                let (lo, hi) = (guess * (1.0 - width), guess * (1.0 + width));
+                if lo > 0.0 && passes(lo) && !passes(hi) {
+                    break (lo, hi);
+                }
+                if width > 0.5 {
+                    break (0.0, f64::MAX); // Decide every seizure exactly.
+                }
+                width *= 1024.0;
+            }
+        };
+        Admission {
+            gate: self,
+            q,
+            bonus,
+            lo,
+            hi,
+        }
+    }
+}
+
+/// The gate's decision at a fixed `Q`: seizures `<= lo` pass, `>= hi` fail, and those in
+/// between are decided by the exact rule.
+#[derive(Debug, Clone, Copy)]
+struct Admission {
+    gate: Gate,
+    q: f64,
+    bonus: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Admission {
+    fn admits(&self, seized: f64) -> bool {
+        seized <= self.lo || (seized < self.hi && self.gate.slippage(self.q, seized) < self.bonus)
+    }
+}
+
+/// What rule 3 would do to an account at this step: repay `repaid`, seize `seized` (the
+/// capped value), wholly or not. It depends only on the account's state at the start of
+/// the step, since an account is liquidated at most once per step.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Planned {
+    repaid: f64,
+    seized: f64,
+    full: bool,
+}
+
+/// One asset's liquidations at one step.
+struct AssetWalk<'s> {
+    k: usize,
+    n: usize,
+    price: f64,
+    bonus: f64,
+    gate: Option<Gate>,
+    step_index: u32,
+    /// `Q_k`: value of the asset seized so far at this step.
+    seized_value: f64,
+    debt: &'s mut [f64],
+    coll: &'s mut [f64],
+    plan: &'s mut [Planned],
+    liquidated: &'s mut [bool],
+    touched: &'s mut Vec<u32>,
+    summary: &'s mut PathSummary,
+    step: &'s mut StepAggregate,
+    events: Option<&'s mut Vec<LiquidationEvent>>,
+}
+
+impl AssetWalk<'_> {
+    /// Rule 3: `R = close_factor * D`, `S = R (1 + bonus)`, capped by the holding
+    /// (strictly less than `S`: full seizure, `R = S / (1 + bonus)`; point 1).
+    fn plan(&mut self, j: usize, close_factor: f64) {
+        let held = self.coll[self.k * self.n + j] * self.price;
+        let mut repaid = close_factor * self.debt[j];
+        let mut seized = repaid * (1.0 + self.bonus);
+        let full = held < seized;
+        if full {
+            seized = held;
+            repaid = seized / (1.0 + self.bonus);
+        }
+        self.plan[j] = Planned {
+            repaid,
+            seized,
+            full,
+        };
+    }
+
+    /// The slippage account `j` would pay now, if a liquidator would act (`s < bonus`).
+    fn gate(&self, j: usize) -> Option<f64> {
+        match self.gate {
+            Some(g) => {
+                let s = g.slippage(self.seized_value, self.plan[j].seized);
+                (s < self.bonus).then_some(s)
+            }
+            None => Some(0.0),
+        }
+    }
+
+    /// Rule 4, then rule 3's effect if a liquidator acts.
+    fn try_act(&mut self, j: usize) {
+        let Some(slippage) = self.gate(j) else {
+            return; // No liquidator acts at this slippage: j stays liquidatable.
+        };
+        let Planned {
+            repaid,
+            seized,
+            full,
+        } = self.plan[j];
+        self.seized_value += seized;
+        self.debt[j] = (self.debt[j] - repaid).max(0.0);
+        let c = &mut self.coll[self.k * self.n + j];
+        *c = if full {
+            0.0
+        } else {
+            (*c - seized / self.price).max(0.0)
+        };
+        if *c == 0.0 {
+            self.touched.push(j as u32); // Possibly no collateral left (rule 5).
+        }
+        if !self.liquidated[j] {
+            self.liquidated[j] = true;
+            self.summary.liquidated_accounts += 1;
+        }
+        let summary = &mut *self.summary;
+        summary.liquidations += 1;
+        summary.repaid_debt += repaid;
+        summary.seized_collateral += seized;
+        summary.liquidation_penalty += seized - repaid;
+        summary.slippage_cost += seized * slippage;
+        self.step.liquidations += 1;
+        self.step.repaid_debt += repaid;
+        self.step.seized_collateral += seized;
+        if let Some(events) = self.events.as_deref_mut() {
+            events.push(LiquidationEvent {
+                step: self.step_index,
+                account: j as u32,
+                asset: self.k as u32,
+                repaid,
+                seized,
+                slippage,
+                full_seizure: full,
+            });
+        }
     }
 }

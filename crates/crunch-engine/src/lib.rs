@@ -7,8 +7,10 @@
 
 mod driver;
 mod lending;
+mod queue;
 mod scratch;
 
 pub use driver::{RunError, RunPlan, run};
-pub use lending::{EngineError, RecordOptions, simulate_path};
+pub use lending::{EngineError, RecordOptions, SimOptions, simulate_path};
+pub use queue::ScanMode;
 pub use scratch::Scratch;

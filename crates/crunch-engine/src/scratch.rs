@@ -1,5 +1,6 @@
 //! Per-worker buffers of the step loop, allocated once and reused across paths.
 
+use crate::lending::Planned;
 use crunch_core::{Book, PricePath, Requirements};
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
@@ -13,8 +14,18 @@ pub struct Scratch {
     pub(crate) num: Vec<f64>,
     /// Health factor of the current step (valid where `debt > 0`).
     pub(crate) health: Vec<f64>,
-    /// Accounts liquidatable at the current step, worst first.
+    /// Accounts liquidatable at the current step, in account order.
     pub(crate) order: Vec<u32>,
+    /// Seized asset of each liquidatable account at the current step.
+    pub(crate) seize: Vec<u32>,
+    /// Liquidatable accounts of the current step by seized asset, in account order.
+    pub(crate) members: Vec<Vec<u32>>,
+    /// The accounts of one round of the pruned walk, worst first.
+    pub(crate) batch: Vec<u32>,
+    /// Rule 3's repayment and seizure per account for the current step.
+    pub(crate) plan: Vec<Planned>,
+    /// Accounts that may have lost all collateral at the current step.
+    pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
     pub(crate) liquidated: Vec<bool>,
     /// Whether each account realised bad debt.
@@ -39,6 +50,11 @@ impl Scratch {
             num: vec![0.0; n],
             health: vec![0.0; n],
             order: Vec::with_capacity(n),
+            seize: vec![0; n],
+            members: vec![Vec::with_capacity(n); a],
+            batch: Vec::with_capacity(crate::queue::ROUND),
+            plan: vec![Planned::default(); n],
+            touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],
             seized_value: vec![0.0; a],

@@ -5,7 +5,7 @@
 //! Kou, *Mathematical Finance* 7(4), 1997) the continuous first-passage formula gives it.
 
 use crunch_core::{AssetSpec, Book, MarginPolicy, MarketSpec, PathOutcome, ResultSink};
-use crunch_engine::{RecordOptions, RunPlan, run};
+use crunch_engine::{RunPlan, SimOptions, run};
 use crunch_market::Gbm;
 use crunch_policy::{AssetTerms, StaticLtv};
 use std::convert::Infallible;
@@ -99,7 +99,7 @@ fn check(sigma: f64, steps: usize, barrier: f64, paths: u64) {
         policies: &policies,
         seed: 2024,
         paths,
-        record: RecordOptions::default(),
+        options: SimOptions::default(),
     };
     let mut sink = Liquidated(Vec::new());
     run(&plan, &mut sink, &|| {}).unwrap();

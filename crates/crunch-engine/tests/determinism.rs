@@ -2,7 +2,7 @@
 //! must produce identical outcomes, events and time series included.
 
 use crunch_core::{AssetSpec, Book, MarginPolicy, MarketSpec, PathOutcome, ResultSink};
-use crunch_engine::{RecordOptions, RunPlan, run};
+use crunch_engine::{RecordOptions, RunPlan, ScanMode, SimOptions, run};
 use crunch_market::Gbm;
 use crunch_policy::{AssetTerms, StaticLtv};
 use rand::RngExt;
@@ -29,7 +29,7 @@ fn asset(symbol: &str, price: f64, sigma: f64, depth: Option<f64>) -> AssetSpec 
     }
 }
 
-fn run_with(threads: usize) -> Vec<PathOutcome> {
+fn run_with(threads: usize, scan: ScanMode) -> Vec<PathOutcome> {
     let market = MarketSpec {
         assets: vec![
             asset("ETH", 2000.0, 0.8, Some(2e5)),
@@ -74,9 +74,12 @@ fn run_with(threads: usize) -> Vec<PathOutcome> {
         policies: &policies,
         seed: 11,
         paths: 600,
-        record: RecordOptions {
-            timeseries: true,
-            events: true,
+        options: SimOptions {
+            record: RecordOptions {
+                timeseries: true,
+                events: true,
+            },
+            scan,
         },
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -90,7 +93,7 @@ fn run_with(threads: usize) -> Vec<PathOutcome> {
 
 #[test]
 fn identical_outcomes_with_1_2_and_4_threads() {
-    let one = run_with(1);
+    let one = run_with(1, ScanMode::Pruned);
     assert_eq!(one.len(), 1200);
     assert!(
         one.iter().any(|o| o.summary.liquidations > 0),
@@ -100,6 +103,16 @@ fn identical_outcomes_with_1_2_and_4_threads() {
     for (i, o) in one.iter().enumerate() {
         assert_eq!((o.path, o.policy), ((i / 2) as u64, i % 2));
     }
-    assert_eq!(one, run_with(2));
-    assert_eq!(one, run_with(4));
+    assert_eq!(one, run_with(2, ScanMode::Pruned));
+    assert_eq!(one, run_with(4, ScanMode::Pruned));
+}
+
+/// The pruned queues are bit-identical to the exhaustive reference scan on a
+/// workload with multi-asset accounts, liquidity gates and price feedback.
+#[test]
+fn pruned_scan_equals_exhaustive_scan() {
+    let pruned = run_with(2, ScanMode::Pruned);
+    let exhaustive = run_with(2, ScanMode::Exhaustive);
+    assert!(pruned.iter().map(|o| o.summary.liquidations).sum::<u64>() > 1000);
+    assert_eq!(pruned, exhaustive);
 }

@@ -2,7 +2,7 @@
 //! are derived in the comments; agreement is required to a relative 1e-9 (precise point 13).
 
 use crunch_core::{AssetSpec, Book, MarginPolicy, MarketSpec, PathOutcome, PricePath};
-use crunch_engine::{EngineError, RecordOptions, Scratch, simulate_path};
+use crunch_engine::{EngineError, RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
 use crunch_policy::{AssetTerms, StaticLtv};
 
 fn asset(symbol: &str, price: f64, depth: Option<f64>) -> AssetSpec {
@@ -68,22 +68,22 @@ fn run(m: &MarketSpec, b: &Book, cf: f64, p: &PricePath) -> PathOutcome {
     try_run(m, b, cf, p).unwrap()
 }
 
+/// Runs the case with both queue strategies, requires identical outcomes, returns one.
 fn try_run(m: &MarketSpec, b: &Book, cf: f64, p: &PricePath) -> Result<PathOutcome, EngineError> {
     let record = RecordOptions {
         timeseries: true,
         events: true,
     };
     let pol = policy(m, cf);
-    simulate_path(
-        m,
-        b,
-        pol.as_ref(),
-        p,
-        record,
-        &mut Scratch::new(b, p.steps()),
-        0,
-        0,
-    )
+    let with = |scan| {
+        let options = SimOptions { record, scan };
+        let mut scratch = Scratch::new(b, p.steps());
+        simulate_path(m, b, pol.as_ref(), p, options, &mut scratch, 0, 0)
+    };
+    let exhaustive = with(ScanMode::Exhaustive);
+    let incremental = with(ScanMode::Pruned);
+    assert_eq!(exhaustive, incremental, "queue strategies disagree");
+    incremental
 }
 
 #[track_caller]
@@ -169,7 +169,7 @@ fn equality_takes_the_partial_branch() {
         timeseries: false,
         events: true,
     };
-    let o = simulate_path(&m, &b, &pol, &p, rec, &mut Scratch::new(&b, 1), 0, 0).unwrap();
+    let o = simulate_path(&m, &b, &pol, &p, rec.into(), &mut Scratch::new(&b, 1), 0, 0).unwrap();
     assert!(!o.events[0].full_seizure);
     assert_eq!(o.summary.repaid_debt, 1000.0);
     assert_eq!(o.summary.seized_collateral, 1250.0);

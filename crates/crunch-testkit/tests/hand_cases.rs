@@ -52,7 +52,6 @@ fn check_step(got: &StepAggregate, want: StepAggregate, t: usize) {
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 fn step(
     debt: f64,
     collateral_value: f64,
