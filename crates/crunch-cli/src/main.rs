@@ -2,9 +2,13 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use crunch_cli::{Overrides, RunOptions, prepare, render_table, run_scenario};
+use crunch_cli::{
+    BenchOptions, Overrides, RunOptions, bench_b1, prepare, render_table, run_scenario,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod calibrate;
 
 /// Stress-test margin and collateral policies of lending protocols on Monte Carlo and
 /// historical price paths, and write solvency, liquidation and capital-efficiency metrics
@@ -18,6 +22,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Estimate drift, volatility, correlation, Student-t tails, GARCH(1,1), jumps and the
+    /// crunch statistics of a stress window from a price file, and print a scenario
+    /// snippet (or, with --json, one JSON object). See docs/calibration.md.
+    Calibrate(calibrate::CalibrateArgs),
     /// Run a scenario and write its results (summary.parquet, and optionally
     /// timeseries.parquet and events.parquet) into an output directory.
     Run {
@@ -41,11 +49,90 @@ enum Command {
         /// Do not show the progress bar.
         #[arg(long)]
         quiet: bool,
+        /// After the run, write the report (OUT/report/) and the standard charts
+        /// (OUT/charts/) next to the results.
+        #[arg(long)]
+        report: bool,
+    },
+    /// Summarise results per scenario and policy (bad-debt quantiles, expected shortfall,
+    /// liquidations, paired differences against a baseline): Markdown to stdout, and
+    /// report.md, report.csv and report.parquet into RESULTS/report/.
+    Report {
+        /// A run directory (with summary.parquet) or a directory of run directories.
+        results: PathBuf,
+        /// Baseline policy of the paired differences [default: each scenario's first
+        /// policy in file order].
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Output directory [default: RESULTS/report].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace existing report files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Draw the standard charts of results as PNG and SVG into RESULTS/charts/.
+    Plot {
+        /// A run directory (with summary.parquet) or a directory of run directories.
+        results: PathBuf,
+        /// Output directory [default: RESULTS/charts].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Step marked on the time charts (and asked of the health-factor distribution).
+        #[arg(long)]
+        step: Option<u64>,
+        /// Long-form generated paths (path, step, asset, price, ...) for the fan chart
+        /// [default: RESULTS/paths.parquet when present].
+        #[arg(long)]
+        paths: Option<PathBuf>,
+        /// Replace existing chart files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Generate a scenario's price paths (with the crunch weight, regime and volatility
+    /// of its model) and write them in long form to a Parquet file, without simulating
+    /// the book.
+    Paths {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Output Parquet file (path, step, asset, price, liquidity, crunch_weight,
+        /// regime, volatility).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of paths [default: the scenario's `paths`].
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Seed, replacing the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario and load its data and book, without simulating.
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+    },
+    /// Time workload B1 of the specification end to end and print account-steps per
+    /// second; the last line is one JSON object.
+    Bench {
+        /// The workload; only `b1` exists.
+        #[arg(value_parser = ["b1"])]
+        workload: String,
+        /// The B1 scenario file.
+        #[arg(long, default_value = "scenarios/b1.toml")]
+        scenario: PathBuf,
+        /// Number of paths [default: 1,000].
+        #[arg(long)]
+        paths: Option<u64>,
+        /// Number of accounts [default: the 10,000 of data/b1-accounts.csv]; another count
+        /// draws a book of that size from the B1 population.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        accounts: Option<u64>,
+        /// Worker threads [default: every core].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        threads: Option<u32>,
     },
 }
 
@@ -61,6 +148,7 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Run {
             scenario,
             out,
@@ -69,6 +157,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             seed,
             force,
             quiet,
+            report,
         } => {
             let prepared = prepare(&scenario, Overrides { seed, paths })?;
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&prepared.scenario.name));
@@ -90,6 +179,99 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             print!("{}", render_table(&stats));
             println!("results in {}", out.join("summary.parquet").display());
+            if report {
+                for line in crunch_cli::report_after_run(&out)? {
+                    println!("{line}");
+                }
+            }
+            Ok(())
+        }
+        Command::Report {
+            results,
+            baseline,
+            out,
+            force,
+        } => {
+            let options = crunch_cli::ReportOptions {
+                baseline,
+                out,
+                force,
+            };
+            let (markdown, dir) = crunch_cli::report_results(&results, &options)?;
+            print!("{markdown}");
+            eprintln!("report in {}", dir.display());
+            Ok(())
+        }
+        Command::Plot {
+            results,
+            out,
+            step,
+            paths,
+            force,
+        } => {
+            let options = crunch_report::PlotOptions {
+                out,
+                step,
+                paths,
+                force,
+            };
+            for line in crunch_cli::plot_results(&results, &options)?.1 {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Bench {
+            workload: _,
+            scenario,
+            paths,
+            accounts,
+            threads,
+        } => {
+            let report = bench_b1(&BenchOptions {
+                scenario,
+                paths,
+                accounts: accounts.map(|n| n as usize),
+                threads: threads.map(|t| t as usize),
+            })?;
+            println!(
+                "b1: {} paths x {} steps x {} accounts x {} policies in {:.3} s on {} threads \
+                 ({} cores): {:.3e} account-steps/s",
+                report.paths,
+                report.steps,
+                report.accounts,
+                report.policies,
+                report.seconds,
+                report.threads,
+                report.cores,
+                report.account_steps_per_s
+            );
+            println!("{}", report.json());
+            Ok(())
+        }
+        Command::Paths {
+            scenario,
+            out,
+            paths,
+            seed,
+            force,
+        } => {
+            let options = crunch_cli::PathsOptions {
+                out,
+                paths,
+                seed,
+                force,
+            };
+            let w = crunch_cli::write_paths(&scenario, &options)?;
+            println!(
+                "scenario `{}` ({} source): {} paths x {} steps x {} assets, {} rows in {}",
+                w.scenario,
+                w.source,
+                w.paths,
+                w.steps,
+                w.assets,
+                w.rows,
+                options.out.display()
+            );
             Ok(())
         }
         Command::Validate { scenario } => {

@@ -2,10 +2,16 @@
 //! policies and the scenario hash. `crunch validate` stops here.
 
 use anyhow::{Context, Result, bail};
+use crunch_core::MarketSpec;
 use crunch_core::{Book, PathSource};
-use crunch_io::{PriceRequest, load_book, load_prices};
-use crunch_market::{Gbm, Historical};
-use crunch_scenario::{BookSpec, Scenario, SourceSpec, load_scenario, scenario_hash};
+use crunch_io::{PriceRequest, PriceTable, load_book, load_prices};
+use crunch_market::{
+    Crunch, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Shocked,
+    StationaryBootstrap, log_returns,
+};
+use crunch_scenario::{
+    BookSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, load_scenario, scenario_hash,
+};
 use std::path::Path;
 
 /// Command-line values that replace the scenario file's.
@@ -67,14 +73,45 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
 }
 
-/// Builds the path source. For a historical source, the start price of every asset read
-/// from the file becomes its first close, so that a generated book is valued at `p[0]`.
+/// Builds the path source: the scenario's model, with its crunch and its shocks. For a
+/// historical source, the start price of every asset read from the file becomes its first
+/// close, so that a generated book is valued at `p[0]`; bootstrap and filtered historical
+/// simulation start from the scenario's prices and resample the file's log-returns.
 fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<dyn PathSource>> {
+    let file = scenario.file.clone();
+    let model = |e: ModelError| anyhow::anyhow!("{}: {e}", file.display());
+    let source = model_source(scenario, data)?;
+    if scenario.shocks.is_empty() {
+        return Ok(source);
+    }
+    let shocked = Shocked::new(source, scenario.shocks.clone(), &scenario.market);
+    Ok(Box::new(shocked.map_err(model)?))
+}
+
+/// The source of `market.source` with its crunch, before shocks.
+fn model_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<dyn PathSource>> {
+    let file = scenario.file.clone();
+    let model = |e: ModelError| anyhow::anyhow!("{}: {e}", file.display());
     let market = &scenario.market;
+    let steps = scenario.steps;
+    let crunch = scenario.crunch.clone();
     match &scenario.source {
         SourceSpec::Gbm { correlation } => {
-            let steps = scenario.steps.expect("validated: gbm has steps");
-            Ok(Box::new(Gbm::new(market, correlation, steps)?))
+            let steps = steps.expect("validated: gbm has steps");
+            match crunch {
+                None => Ok(Box::new(Gbm::new(market, correlation, steps)?)),
+                Some(c) => Ok(Box::new(
+                    Diffusion::new(market, correlation, steps)
+                        .and_then(|d| d.with_crunch(c))
+                        .map_err(model)?,
+                )),
+            }
+        }
+        SourceSpec::Parametric(p) => {
+            let steps = steps.expect("validated: a parametric source has steps");
+            Ok(Box::new(
+                parametric(market, p, steps, crunch).map_err(model)?,
+            ))
         }
         SourceSpec::Historical {
             file,
@@ -82,37 +119,13 @@ fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
             end,
             columns,
         } => {
-            // Moving assets, and any asset mapped in `columns`, come from the file; other
-            // stable assets keep their start price.
-            let from_file: Vec<bool> = market
-                .assets
-                .iter()
-                .map(|a| !a.is_stable() || columns.contains_key(&a.symbol))
-                .collect();
-            if !from_file.contains(&true) {
-                bail!(
-                    "{}: `market.source = \"historical\"` needs at least one moving asset \
-                     (sigma or mu not 0) or a `market.columns` entry",
-                    scenario.file.display()
-                );
-            }
-            data.push(
-                read(file)
-                    .with_context(|| format!("{}: `market.file`", scenario.file.display()))?,
-            );
-            let request = PriceRequest {
-                symbols: market
-                    .assets
-                    .iter()
-                    .zip(&from_file)
-                    .filter(|(_, f)| **f)
-                    .map(|(a, _)| a.symbol.clone())
-                    .collect(),
-                columns: columns.clone(),
+            let prices = PriceFileSpec {
+                file: file.clone(),
                 start: *start,
                 end: *end,
+                columns: columns.clone(),
             };
-            let table = load_prices(file, &request)?;
+            let (table, from_file) = load_price_file(scenario, &prices, data)?;
             let rows = table.dates.len();
             if let Some(steps) = scenario.steps {
                 if steps + 1 != rows {
@@ -127,19 +140,8 @@ fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
                     );
                 }
             }
-            let mut series = table.closes.iter();
-            let closes: Vec<Option<&[f64]>> = from_file
-                .iter()
-                .map(|&f| {
-                    f.then(|| {
-                        series
-                            .next()
-                            .expect("one series per requested symbol")
-                            .as_slice()
-                    })
-                })
-                .collect();
-            let source = Historical::new(market, &closes);
+            let closes = per_asset(&table, &from_file);
+            let source = Historical::new(&scenario.market, &closes);
             for (asset, series) in scenario.market.assets.iter_mut().zip(&closes) {
                 if let Some(c) = series {
                     asset.price = c[0];
@@ -147,5 +149,130 @@ fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
             }
             Ok(Box::new(source))
         }
+        SourceSpec::Bootstrap { prices, mean_block } => {
+            let mean_block = *mean_block;
+            let returns = joint_returns(scenario, prices, data)?;
+            let steps = scenario.steps.expect("validated: bootstrap has steps");
+            let b = StationaryBootstrap::new(&scenario.market, &returns, mean_block, steps);
+            Ok(Box::new(b.map_err(model)?))
+        }
+        SourceSpec::FilteredHistorical { prices, garch } => {
+            let garch = garch.clone();
+            let returns = joint_returns(scenario, prices, data)?;
+            let steps = scenario.steps.expect("validated: fhs has steps");
+            let f = FilteredHistorical::new(&scenario.market, &returns, &garch, steps);
+            Ok(Box::new(f.map_err(model)?))
+        }
     }
+}
+
+/// A parametric source: correlated GBM with the options of `spec` and the crunch.
+fn parametric(
+    market: &MarketSpec,
+    spec: &ParametricSpec,
+    steps: usize,
+    crunch: Option<Crunch>,
+) -> Result<Diffusion, ModelError> {
+    let mut d = Diffusion::new(market, &spec.correlation, steps)?;
+    if let Some(dof) = spec.dof {
+        d = d.with_student_t(dof)?;
+    }
+    if let Some(g) = &spec.garch {
+        d = d.with_garch(g)?;
+    }
+    if spec.jumps.is_some() || spec.common_jump.is_some() {
+        let none = vec![None; market.len()];
+        let per_asset = spec.jumps.as_ref().unwrap_or(&none);
+        d = d.with_jumps(per_asset, spec.common_jump.as_ref())?;
+    }
+    if let Some(r) = &spec.regimes {
+        d = d.with_regimes(r)?;
+    }
+    if let Some(c) = crunch {
+        d = d.with_crunch(c)?;
+    }
+    Ok(d)
+}
+
+/// Loads the closes a price-file source reads: every moving asset and any asset mapped
+/// in `columns` (other stable assets keep their start price). Returns the table and, per
+/// asset, whether it comes from the file.
+fn load_price_file(
+    scenario: &Scenario,
+    prices: &PriceFileSpec,
+    data: &mut Vec<Vec<u8>>,
+) -> Result<(PriceTable, Vec<bool>)> {
+    let market = &scenario.market;
+    let from_file: Vec<bool> = market
+        .assets
+        .iter()
+        .map(|a| !a.is_stable() || prices.columns.contains_key(&a.symbol))
+        .collect();
+    if !from_file.contains(&true) {
+        bail!(
+            "{}: `market.source = \"{}\"` needs at least one moving asset \
+             (sigma or mu not 0) or a `market.columns` entry",
+            scenario.file.display(),
+            scenario.source.name()
+        );
+    }
+    data.push(
+        read(&prices.file)
+            .with_context(|| format!("{}: `market.file`", scenario.file.display()))?,
+    );
+    let request = PriceRequest {
+        symbols: market
+            .assets
+            .iter()
+            .zip(&from_file)
+            .filter(|(_, f)| **f)
+            .map(|(a, _)| a.symbol.clone())
+            .collect(),
+        columns: prices.columns.clone(),
+        start: prices.start,
+        end: prices.end,
+    };
+    Ok((load_prices(&prices.file, &request)?, from_file))
+}
+
+/// One close series per asset (`None` for an asset not read from the file).
+fn per_asset<'t>(table: &'t PriceTable, from_file: &[bool]) -> Vec<Option<&'t [f64]>> {
+    let mut series = table.closes.iter();
+    from_file
+        .iter()
+        .map(|&f| {
+            f.then(|| {
+                series
+                    .next()
+                    .expect("one series per requested symbol")
+                    .as_slice()
+            })
+        })
+        .collect()
+}
+
+/// Joint log-return rows of a price file, one entry per asset of the market (0 for an
+/// asset not read from the file).
+fn joint_returns(
+    scenario: &Scenario,
+    prices: &PriceFileSpec,
+    data: &mut Vec<Vec<u8>>,
+) -> Result<Vec<Vec<f64>>> {
+    let (table, from_file) = load_price_file(scenario, prices, data)?;
+    let closes = per_asset(&table, &from_file);
+    let read: Vec<&[f64]> = closes.iter().flatten().copied().collect();
+    let returns = log_returns(&read);
+    Ok(returns
+        .iter()
+        .map(|row| {
+            let mut it = row.iter();
+            closes
+                .iter()
+                .map(|c| match c {
+                    Some(_) => *it.next().expect("one return per series"),
+                    None => 0.0,
+                })
+                .collect()
+        })
+        .collect())
 }

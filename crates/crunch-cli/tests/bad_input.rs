@@ -54,7 +54,15 @@ const CASES: &[Case] = &[
         &[
             "unknown-source.toml",
             "line 19, `market.source`",
-            "unknown source `garch`",
+            "unknown source `levy`",
+        ],
+    ),
+    case(
+        "garch-not-stationary",
+        &[
+            "garch-not-stationary.toml",
+            "line 23, `market.garch.ETH.beta`",
+            "alpha + beta must be < 1 (a stationary variance), got 0.15 + 0.85 = 1",
         ],
     ),
     case(

@@ -1,6 +1,6 @@
 //! The pruned liquidation walk (the default) is bit-identical to the exhaustive reference
 //! scan on the shipped scenarios: B1 as the specification ships it, the Monte Carlo
-//! quickstart and the historical 2018 crash (outcomes compared with `==`, events and time
+//! quickstart, the synthetic correlation crunch and the historical 2018 crash (outcomes compared with `==`, events and time
 //! series included).
 
 use crunch_cli::{Overrides, prepare};
@@ -20,7 +20,9 @@ impl ResultSink for Collect {
 }
 
 fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutcome> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(scenario);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(scenario);
     let p = prepare(&file, Overrides { seed: None, paths }).unwrap();
     let s = &p.scenario;
     let plan = RunPlan {
@@ -46,8 +48,14 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
 fn check(scenario: &str, paths: Option<u64>) {
     let pruned = outcomes(scenario, paths, ScanMode::Pruned);
     let events: usize = pruned.iter().map(|o| o.events.len()).sum();
-    assert!(events > 100, "{scenario}: the comparison must exercise liquidations");
-    assert!(pruned == outcomes(scenario, paths, ScanMode::Exhaustive), "{scenario}: scans differ");
+    assert!(
+        events > 100,
+        "{scenario}: the comparison must exercise liquidations"
+    );
+    assert!(
+        pruned == outcomes(scenario, paths, ScanMode::Exhaustive),
+        "{scenario}: scans differ"
+    );
 }
 
 #[test]
@@ -58,6 +66,12 @@ fn b1_pruned_equals_exhaustive() {
 #[test]
 fn quickstart_pruned_equals_exhaustive() {
     check("quickstart.toml", Some(24));
+}
+
+#[test]
+fn synthetic_crunch_pruned_equals_exhaustive() {
+    // Depth divided inside the crunch window: the gate's capacity varies by step.
+    check("crunch-synthetic.toml", Some(24));
 }
 
 #[test]

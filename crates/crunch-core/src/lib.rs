@@ -11,6 +11,7 @@ pub mod outcome;
 pub mod path;
 pub mod rng;
 pub mod seams;
+pub mod state;
 
 pub use book::Book;
 pub use market::{AssetSpec, MarketSpec};
@@ -18,3 +19,4 @@ pub use outcome::{LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
 pub use path::{MarketView, PricePath};
 pub use rng::{Domain, PathRng, stream_rng};
 pub use seams::{MarginPolicy, PathSource, PolicyState, Requirements, ResultSink};
+pub use state::PathState;

@@ -5,6 +5,7 @@
 use crate::outcome::PathOutcome;
 use crate::path::{MarketView, PricePath};
 use crate::rng::PathRng;
+use crate::state::PathState;
 
 /// Fills one price path at a time into a caller-owned buffer.
 ///
@@ -19,6 +20,16 @@ pub trait PathSource: Send + Sync {
     /// Writes prices for steps `0..=T` into `out` (already sized `T x A`), drawing only
     /// from `rng`.
     fn fill(&self, rng: &mut PathRng, out: &mut PricePath);
+
+    /// Like [`fill`](Self::fill), and also records the model's state along the path
+    /// (crunch weight, regime, volatility) into `state`, which the caller passes empty
+    /// (see [`PathState::clear`]). It must write exactly the prices and liquidity factors
+    /// that `fill` writes for the same `rng`. The default calls `fill` and records
+    /// nothing: a model without state needs no other implementation.
+    fn fill_with_state(&self, rng: &mut PathRng, out: &mut PricePath, state: &mut PathState) {
+        let _ = state;
+        self.fill(rng, out);
+    }
 }
 
 /// What a margin policy requires of accounts at one step, per asset.

@@ -91,7 +91,6 @@ pub fn simulate_path(
         num,
         health,
         order,
-        seize,
         members,
         batch,
         plan,
@@ -151,11 +150,34 @@ pub fn simulate_path(
             continue;
         }
 
-        // Rule 3's asset choice: the largest holding value, ties to the lowest index.
+        // Rules 2-4, asset by asset (precise point 3): each asset's liquidatable accounts,
+        // worst first, behind that asset's liquidity gate.
+        let gates: Vec<Option<Gate>> = market
+            .assets
+            .iter()
+            .zip(liquidity)
+            .map(|(asset, &l)| {
+                asset.depth.map(|d| Gate {
+                    depth: d * l,
+                    impact: asset.impact,
+                })
+            })
+            .collect();
+        // The pruned walk drops, already here, accounts the gate refuses with nothing yet
+        // seized: they would be refused at any later point of the step.
+        let admission: Vec<Option<Admission>> = gates
+            .iter()
+            .zip(&requirements.bonus)
+            .map(|(g, &bonus)| match (options.scan, g) {
+                (ScanMode::Pruned, Some(g)) => Some(g.admission(0.0, bonus)),
+                _ => None,
+            })
+            .collect();
         touched.clear();
         members.iter_mut().for_each(Vec::clear);
         for &j in order.iter() {
             let j = j as usize;
+            // Rule 3's asset choice: the largest holding value, ties to the lowest index.
             let mut k = NO_ASSET;
             let mut held = 0.0;
             for (i, &pi) in p.iter().enumerate() {
@@ -165,19 +187,24 @@ pub fn simulate_path(
                     k = i as u32;
                 }
             }
-            seize[j] = k;
             if k == NO_ASSET {
                 touched.push(j as u32); // No collateral at all (precise point 2).
-            } else {
-                members[k as usize].push(j as u32);
+                continue;
+            }
+            let k = k as usize;
+            plan[j] = Planned::new(
+                held,
+                debt[j],
+                requirements.close_factor,
+                requirements.bonus[k],
+            );
+            if admission[k].is_none_or(|adm| adm.admits(plan[j].seized)) {
+                members[k].push(j as u32);
             }
         }
-        // Rules 2-4, asset by asset (precise point 3): each asset's liquidatable accounts,
-        // worst first, behind that asset's liquidity gate.
         seized_value.fill(0.0);
         let mut step = StepAggregate::default();
-        for (k, asset) in market.assets.iter().enumerate() {
-            let members = &mut members[k];
+        for (k, members) in members.iter_mut().enumerate() {
             if members.is_empty() {
                 continue;
             }
@@ -186,10 +213,7 @@ pub fn simulate_path(
                 n,
                 price: p[k],
                 bonus: requirements.bonus[k],
-                gate: asset.depth.map(|d| Gate {
-                    depth: d * liquidity[k],
-                    impact: asset.impact,
-                }),
+                gate: gates[k],
                 step_index: t as u32,
                 seized_value: 0.0,
                 debt,
@@ -201,9 +225,6 @@ pub fn simulate_path(
                 step: &mut step,
                 events: record.events.then_some(&mut out.events),
             };
-            for &j in members.iter() {
-                walk.plan(j as usize, requirements.close_factor);
-            }
             let worst_first = worst_first(health);
             match (options.scan, walk.gate) {
                 (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
@@ -213,14 +234,14 @@ pub fn simulate_path(
                     }
                 }
                 (ScanMode::Pruned, Some(gate)) => loop {
+                    take_worst(members, ROUND, health, batch);
+                    for &j in batch.iter() {
+                        walk.try_act(j as usize);
+                    }
                     let admits = gate.admission(walk.seized_value, walk.bonus);
                     members.retain(|&j| admits.admits(walk.plan[j as usize].seized));
                     if members.is_empty() {
                         break;
-                    }
-                    take_worst(members, ROUND, health, batch);
-                    for &j in batch.iter() {
-                        walk.try_act(j as usize);
                     }
                 },
             }
@@ -492,6 +513,25 @@ pub(crate) struct Planned {
     full: bool,
 }
 
+impl Planned {
+    /// Rule 3: `R = close_factor * D`, `S = R (1 + bonus)`, capped by the holding value
+    /// `held` (strictly less than `S`: full seizure, `R = S / (1 + bonus)`; point 1).
+    fn new(held: f64, debt: f64, close_factor: f64, bonus: f64) -> Self {
+        let mut repaid = close_factor * debt;
+        let mut seized = repaid * (1.0 + bonus);
+        let full = held < seized;
+        if full {
+            seized = held;
+            repaid = seized / (1.0 + bonus);
+        }
+        Self {
+            repaid,
+            seized,
+            full,
+        }
+    }
+}
+
 /// One asset's liquidations at one step.
 struct AssetWalk<'s> {
     k: usize,
@@ -513,24 +553,6 @@ struct AssetWalk<'s> {
 }
 
 impl AssetWalk<'_> {
-    /// Rule 3: `R = close_factor * D`, `S = R (1 + bonus)`, capped by the holding
-    /// (strictly less than `S`: full seizure, `R = S / (1 + bonus)`; point 1).
-    fn plan(&mut self, j: usize, close_factor: f64) {
-        let held = self.coll[self.k * self.n + j] * self.price;
-        let mut repaid = close_factor * self.debt[j];
-        let mut seized = repaid * (1.0 + self.bonus);
-        let full = held < seized;
-        if full {
-            seized = held;
-            repaid = seized / (1.0 + self.bonus);
-        }
-        self.plan[j] = Planned {
-            repaid,
-            seized,
-            full,
-        };
-    }
-
     /// The slippage account `j` would pay now, if a liquidator would act (`s < bonus`).
     fn gate(&self, j: usize) -> Option<f64> {
         match self.gate {

@@ -16,8 +16,6 @@ pub struct Scratch {
     pub(crate) health: Vec<f64>,
     /// Accounts liquidatable at the current step, in account order.
     pub(crate) order: Vec<u32>,
-    /// Seized asset of each liquidatable account at the current step.
-    pub(crate) seize: Vec<u32>,
     /// Liquidatable accounts of the current step by seized asset, in account order.
     pub(crate) members: Vec<Vec<u32>>,
     /// The accounts of one round of the pruned walk, worst first.
@@ -50,7 +48,6 @@ impl Scratch {
             num: vec![0.0; n],
             health: vec![0.0; n],
             order: Vec::with_capacity(n),
-            seize: vec![0; n],
             members: vec![Vec::with_capacity(n); a],
             batch: Vec::with_capacity(crate::queue::ROUND),
             plan: vec![Planned::default(); n],

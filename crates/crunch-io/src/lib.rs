@@ -2,8 +2,10 @@
 //!
 //! - [`load_prices`]: historical closes from CSV or Parquet, with the documented rules for
 //!   banner lines, date formats, newest-first files, assets that start later and gaps.
+//! - [`price_columns`]: the symbol columns of a price file (every asset it holds).
 //! - [`load_book`]: a long-form account book from CSV or Parquet, validated by
 //!   [`crunch_book::BookBuilder`].
+//! - [`PathsFile`]: generated price paths and model state in long form (`crunch paths`).
 //! - [`OutputDir`]: an output directory that appears whole at commit or not at all.
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
 //!   optionally `timeseries.parquet` and `events.parquet`, byte-reproducibly.
@@ -12,9 +14,11 @@
 //! (CSV, 1-based physical line) or row (Parquet, 0-based data row).
 
 mod book;
+mod columns;
 mod error;
 mod output_dir;
 mod parquet_file;
+mod paths_file;
 mod prices;
 mod sink;
 mod table;
@@ -22,7 +26,9 @@ mod table_csv;
 mod table_parquet;
 
 pub use book::load_book;
+pub use columns::{SymbolColumn, price_columns};
 pub use error::{IoError, Location};
 pub use output_dir::OutputDir;
+pub use paths_file::PathsFile;
 pub use prices::{PriceRequest, PriceTable, load_prices};
 pub use sink::{ParquetSink, SinkLayout};

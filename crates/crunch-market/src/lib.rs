@@ -1,10 +1,44 @@
-//! Price-path sources of crunch: correlated geometric Brownian motion and historical
-//! replay. Both implement [`crunch_core::PathSource`].
+//! Price-path sources of crunch. Every source implements [`crunch_core::PathSource`] and
+//! draws only from the per-path random stream handed to it.
+//!
+//! - [`Gbm`]: correlated geometric Brownian motion exactly as `lending-v1` specifies;
+//! - [`Historical`]: replay of one price series;
+//! - [`Diffusion`]: the parametric models sharing one log-price stepping loop —
+//!   correlated GBM plus any of Student-t innovations ([`student_t`]), GARCH(1,1)
+//!   variance ([`garch`]), Merton jumps with a common jump ([`jump`]), Markov regime
+//!   switching ([`regime`]) and the correlation crunch ([`crunch`]);
+//! - [`StationaryBootstrap`]: stationary block bootstrap of joint historical returns
+//!   ([`bootstrap`]);
+//! - [`FilteredHistorical`]: filtered historical simulation ([`fhs`]);
+//! - [`Shocked`]: deterministic drops, slides and V-shapes on top of any source
+//!   ([`shocks`]).
+//!
+//! `docs/path-models.md` describes every model with its formula, parameters and source.
 
+pub mod bootstrap;
 mod correlation;
+pub mod crunch;
+pub mod diffusion;
+mod error;
+pub mod fhs;
+pub mod garch;
 mod gbm;
 mod historical;
+pub mod jump;
+pub mod regime;
+pub mod shocks;
+pub mod student_t;
 
+pub use bootstrap::{StationaryBootstrap, log_returns};
 pub use correlation::{CorrelationError, cholesky_psd};
+pub use crunch::{Crunch, average_pairwise_correlation};
+pub use diffusion::Diffusion;
+pub use error::ModelError;
+pub use fhs::FilteredHistorical;
+pub use garch::{GarchFilter, GarchParams, GarchSpec, garch_filter};
 pub use gbm::Gbm;
 pub use historical::Historical;
+pub use jump::{CommonJump, JumpSize, poisson_inverse};
+pub use regime::{Regime, RegimeSwitching};
+pub use shocks::{Shock, ShockKind, Shocked};
+pub use student_t::StudentT;

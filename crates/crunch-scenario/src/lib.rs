@@ -4,12 +4,15 @@
 
 mod error;
 mod hash;
+mod models;
 mod raw;
 mod validate;
 
 pub use error::{Issue, ScenarioError};
 pub use hash::scenario_hash;
-pub use validate::{BookSpec, OutputSpec, Scenario, SourceSpec, parse_scenario};
+pub use validate::{
+    BookSpec, OutputSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, parse_scenario,
+};
 
 use std::path::Path;
 

@@ -70,6 +70,79 @@ pub(crate) struct RawMarket {
     pub start: Option<Spanned<String>>,
     pub end: Option<Spanned<String>>,
     pub columns: Option<Spanned<BTreeMap<String, String>>>,
+    pub dof: Option<SNum>,
+    pub mean_block: Option<SNum>,
+    pub garch: Option<Spanned<BTreeMap<String, RawGarch>>>,
+    pub jumps: Option<Spanned<BTreeMap<String, RawJump>>>,
+    pub common_jump: Option<Spanned<RawCommonJump>>,
+    pub regimes: Option<Spanned<RawRegimes>>,
+    pub crunch: Option<Spanned<RawCrunch>>,
+    pub shocks: Option<Vec<RawShock>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGarch {
+    pub alpha: SNum,
+    pub beta: SNum,
+    pub omega: Option<SNum>,
+    pub start_sigma: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawJump {
+    pub intensity: SNum,
+    pub mean: SNum,
+    pub sd: SNum,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCommonJump {
+    pub intensity: SNum,
+    pub mean: SNum,
+    pub sd: SNum,
+    pub assets: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegimes {
+    pub start: Spanned<String>,
+    pub transition: Spanned<Vec<Vec<Num>>>,
+    pub states: Vec<RawRegimeState>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegimeState {
+    pub name: Spanned<String>,
+    pub mu: Option<Spanned<BTreeMap<String, Num>>>,
+    pub sigma: Option<Spanned<BTreeMap<String, Num>>>,
+    pub correlation: Option<Spanned<Vec<Vec<Num>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCrunch {
+    pub start: Spanned<u64>,
+    pub end: Spanned<u64>,
+    pub ramp_in: Option<Spanned<u64>>,
+    pub ramp_out: Option<Spanned<u64>>,
+    pub target_correlation: Option<SNum>,
+    pub vol_multiplier: Option<SNum>,
+    pub depth_divisor: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawShock {
+    pub kind: Spanned<String>,
+    pub step: Spanned<u64>,
+    pub size: SNum,
+    pub steps: Option<Spanned<u64>>,
+    pub assets: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

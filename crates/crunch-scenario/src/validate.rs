@@ -1,16 +1,15 @@
 //! From the raw TOML to a validated [`Scenario`], collecting every problem.
 
 use crate::error::{Issue, ScenarioError};
-use crate::raw::{Num, RawAsset, RawBook, RawMarket, RawPolicy, RawScenario, SNum};
+use crate::raw::{RawAsset, RawBook, RawPolicy, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
 use crunch_core::{AssetSpec, MarginPolicy, MarketSpec};
-use crunch_market::cholesky_psd;
+use crunch_market::{CommonJump, Crunch, GarchSpec, JumpSize, RegimeSwitching, Shock};
 use crunch_policy::{AssetTerms, PolicyError, StaticLtv};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use toml::Spanned;
 
 /// Where price paths come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +30,68 @@ pub enum SourceSpec {
         /// Explicit column per symbol (symbol -> column name).
         columns: BTreeMap<String, String>,
     },
+    /// A parametric model beyond plain GBM: `student-t`, `garch`, `jump` or `regime`.
+    Parametric(ParametricSpec),
+    /// Stationary block bootstrap of the joint log-returns of a price file.
+    Bootstrap {
+        /// The price file and window, read as for a historical source.
+        prices: PriceFileSpec,
+        /// Mean block length `L >= 1` in steps.
+        mean_block: f64,
+    },
+    /// Filtered historical simulation on the log-returns of a price file.
+    FilteredHistorical {
+        /// The price file and window, read as for a historical source.
+        prices: PriceFileSpec,
+        /// GARCH(1,1) parameters per asset (`None` for assets not read from the file);
+        /// without `omega`, variance targeting to the sample variance.
+        garch: Vec<Option<GarchSpec>>,
+    },
+}
+
+impl SourceSpec {
+    /// The `market.source` name of the source.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceSpec::Gbm { .. } => "gbm",
+            SourceSpec::Historical { .. } => "historical",
+            SourceSpec::Parametric(p) => p.source,
+            SourceSpec::Bootstrap { .. } => "bootstrap",
+            SourceSpec::FilteredHistorical { .. } => "fhs",
+        }
+    }
+}
+
+/// A price file and window, with the keys and reading rules of a historical source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceFileSpec {
+    /// Price file, resolved relative to the scenario file.
+    pub file: PathBuf,
+    /// First date of the window (inclusive).
+    pub start: Option<NaiveDate>,
+    /// Last date of the window (inclusive).
+    pub end: Option<NaiveDate>,
+    /// Explicit column per symbol (symbol -> column name).
+    pub columns: BTreeMap<String, String>,
+}
+
+/// The options of a parametric source on top of correlated GBM (`docs/path-models.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParametricSpec {
+    /// `student-t`, `garch`, `jump` or `regime`.
+    pub source: &'static str,
+    /// Correlation matrix of the innovations (`A x A`, checked).
+    pub correlation: Vec<Vec<f64>>,
+    /// Student-t degrees of freedom (`> 2`); `None` for normal innovations.
+    pub dof: Option<f64>,
+    /// GARCH(1,1) per asset (`None` for stable assets), for the `garch` source.
+    pub garch: Option<Vec<Option<GarchSpec>>>,
+    /// Per-asset jumps (`None` for none) for the `jump` source.
+    pub jumps: Option<Vec<Option<JumpSize>>>,
+    /// The common jump of the `jump` source.
+    pub common_jump: Option<CommonJump>,
+    /// Regimes of the `regime` source.
+    pub regimes: Option<RegimeSwitching>,
 }
 
 /// Where the account book comes from.
@@ -69,6 +130,10 @@ pub struct Scenario {
     pub market: MarketSpec,
     /// The path source.
     pub source: SourceSpec,
+    /// The correlation crunch (`[market.crunch]`), for the parametric sources and GBM.
+    pub crunch: Option<Crunch>,
+    /// Deterministic shocks (`[[market.shocks]]`) applied on top of the source.
+    pub shocks: Vec<Shock>,
     /// The account book.
     pub book: BookSpec,
     /// The policies to compare, in file order.
@@ -124,13 +189,13 @@ pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, ScenarioError
     }
 }
 
-struct Validator<'t> {
-    text: &'t str,
-    issues: Vec<Issue>,
+pub(crate) struct Validator<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) issues: Vec<Issue>,
 }
 
 impl Validator<'_> {
-    fn line(&self, span: Range<usize>) -> usize {
+    pub(crate) fn line(&self, span: Range<usize>) -> usize {
         self.text[..span.start.min(self.text.len())]
             .bytes()
             .filter(|&b| b == b'\n')
@@ -138,7 +203,12 @@ impl Validator<'_> {
             + 1
     }
 
-    fn issue(&mut self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn issue(
+        &mut self,
+        span: Range<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let line = Some(self.line(span));
         self.issues.push(Issue {
             line,
@@ -149,7 +219,7 @@ impl Validator<'_> {
 
     /// The value if `ok(value)`, else records `rule` and returns the value anyway (so
     /// that later checks still run and report their own problems).
-    fn num(&mut self, x: &SNum, key: &str, ok: fn(f64) -> bool, rule: &str) -> f64 {
+    pub(crate) fn num(&mut self, x: &SNum, key: &str, ok: fn(f64) -> bool, rule: &str) -> f64 {
         let v = x.get_ref().0;
         if !ok(v) {
             self.issue(x.span(), key, format!("{rule}, got {v}"));
@@ -183,9 +253,10 @@ impl Validator<'_> {
             None => 0.0,
         };
         let market = MarketSpec { assets, dt, phi };
-        let historical = raw.market.source.get_ref() == "historical";
+        let (paths, steps) = self.paths_and_steps(&raw, raw.market.source.get_ref());
         let source = self.source(&raw.market, &market, base);
-        let (paths, steps) = self.paths_and_steps(&raw, historical);
+        let crunch = self.crunch(&raw.market, &market, source.as_ref(), steps);
+        let shocks = self.shocks(&raw.market, &market, steps);
         let book = self.book(&raw.book, base);
         let policies = self.policies(&raw.policies, &market);
         let output = raw.output.unwrap_or_default();
@@ -198,6 +269,8 @@ impl Validator<'_> {
             steps,
             market,
             source: source?,
+            crunch,
+            shocks,
             book: book?,
             policies,
             output: OutputSpec {
@@ -259,131 +332,8 @@ impl Validator<'_> {
         out
     }
 
-    fn source(&mut self, raw: &RawMarket, market: &MarketSpec, base: &Path) -> Option<SourceSpec> {
-        let forbid = |v: &mut Self, present: Option<Range<usize>>, key: &str, source: &str| {
-            if let Some(span) = present {
-                v.issue(
-                    span,
-                    format!("market.{key}"),
-                    format!("not used by source `{source}`"),
-                );
-            }
-        };
-        match raw.source.get_ref().as_str() {
-            "gbm" => {
-                forbid(self, raw.file.as_ref().map(|x| x.span()), "file", "gbm");
-                forbid(self, raw.start.as_ref().map(|x| x.span()), "start", "gbm");
-                forbid(self, raw.end.as_ref().map(|x| x.span()), "end", "gbm");
-                forbid(
-                    self,
-                    raw.columns.as_ref().map(|x| x.span()),
-                    "columns",
-                    "gbm",
-                );
-                let n = market.len();
-                let correlation: Vec<Vec<f64>> = match &raw.correlation {
-                    Some(c) => c
-                        .get_ref()
-                        .iter()
-                        .map(|row| row.iter().map(|x: &Num| x.0).collect())
-                        .collect(),
-                    None => (0..n)
-                        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
-                        .collect(),
-                };
-                if let Err(e) = cholesky_psd(&correlation, n) {
-                    let span = raw
-                        .correlation
-                        .as_ref()
-                        .map_or(raw.source.span(), |c| c.span());
-                    self.issue(
-                        span,
-                        "market.correlation",
-                        format!("not a valid correlation matrix: {e}"),
-                    );
-                }
-                Some(SourceSpec::Gbm { correlation })
-            }
-            "historical" => {
-                forbid(
-                    self,
-                    raw.correlation.as_ref().map(|x| x.span()),
-                    "correlation",
-                    "historical",
-                );
-                let date = |v: &mut Self, d: &Option<Spanned<String>>, key: &str| {
-                    d.as_ref().and_then(|s| {
-                        match NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d") {
-                            Ok(x) => Some(x),
-                            Err(_) => {
-                                v.issue(
-                                    s.span(),
-                                    format!("market.{key}"),
-                                    format!("`{}` is not a date in YYYY-MM-DD form", s.get_ref()),
-                                );
-                                None
-                            }
-                        }
-                    })
-                };
-                let start = date(self, &raw.start, "start");
-                let end = date(self, &raw.end, "end");
-                if let (Some(s), Some(e), Some(span)) =
-                    (start, end, raw.end.as_ref().map(|x| x.span()))
-                {
-                    if e < s {
-                        self.issue(
-                            span,
-                            "market.end",
-                            format!("{e} is before market.start {s}"),
-                        );
-                    }
-                }
-                let columns = raw
-                    .columns
-                    .as_ref()
-                    .map(|c| c.get_ref().clone())
-                    .unwrap_or_default();
-                if let Some(c) = &raw.columns {
-                    for symbol in c.get_ref().keys() {
-                        if market.index_of(symbol).is_none() {
-                            self.issue(
-                                c.span(),
-                                format!("market.columns.{symbol}"),
-                                "unknown asset (not declared in [[assets]])",
-                            );
-                        }
-                    }
-                }
-                match &raw.file {
-                    Some(f) => Some(SourceSpec::Historical {
-                        file: base.join(f.get_ref()),
-                        start,
-                        end,
-                        columns,
-                    }),
-                    None => {
-                        self.issue(
-                            raw.source.span(),
-                            "market.file",
-                            "a historical source needs a price file",
-                        );
-                        None
-                    }
-                }
-            }
-            other => {
-                self.issue(
-                    raw.source.span(),
-                    "market.source",
-                    format!("unknown source `{other}` (known: gbm, historical)"),
-                );
-                None
-            }
-        }
-    }
-
-    fn paths_and_steps(&mut self, raw: &RawScenario, historical: bool) -> (u64, Option<usize>) {
+    fn paths_and_steps(&mut self, raw: &RawScenario, source: &str) -> (u64, Option<usize>) {
+        let historical = source == "historical";
         let paths = match (&raw.paths, historical) {
             (Some(p), true) if *p.get_ref() != 1 => {
                 self.issue(
@@ -406,7 +356,7 @@ impl Validator<'_> {
                 self.issues.push(Issue {
                     line: None,
                     key: "paths".into(),
-                    message: "required for a gbm source".into(),
+                    message: format!("required for a {source} source"),
                 });
                 0
             }
@@ -421,7 +371,7 @@ impl Validator<'_> {
                 self.issues.push(Issue {
                     line: None,
                     key: "steps".into(),
-                    message: "required for a gbm source".into(),
+                    message: format!("required for a {source} source"),
                 });
                 None
             }

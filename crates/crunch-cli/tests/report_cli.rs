@@ -1,0 +1,196 @@
+//! `crunch report`, `crunch plot` and `crunch run --report` on small runs of the shipped
+//! scenarios.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn crunch() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin!("crunch"))
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "crunch failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A 24-path quickstart run (with timeseries) in `out`.
+fn quickstart(out: &Path, extra: &[&str]) -> Output {
+    ok(crunch()
+        .arg("run")
+        .arg(repo().join("scenarios/quickstart.toml"))
+        .args(["--paths", "24", "--quiet", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap())
+}
+
+fn is_png(file: &Path) -> bool {
+    fs::read(file).is_ok_and(|b| b.len() > 20_000 && b.starts_with(b"\x89PNG\r\n\x1a\n"))
+}
+
+fn is_svg(file: &Path) -> bool {
+    fs::read_to_string(file)
+        .is_ok_and(|s| s.contains("<svg") && s.contains("<text") && s.contains("seed 7"))
+}
+
+#[test]
+fn run_with_report_writes_report_and_charts_next_to_the_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    let run = quickstart(&out, &["--report"]);
+    let text = stdout(&run);
+    assert!(text.contains("| quickstart | aave-like | 24 |"), "{text}");
+    assert!(
+        text.contains("| quickstart | conservative | 24 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped health-factor distribution"),
+        "{text}"
+    );
+    for f in ["report.md", "report.csv", "report.parquet"] {
+        assert!(out.join("report").join(f).is_file(), "{f}");
+    }
+    for stem in ["bad-debt-cdf", "timeseries", "frontier"] {
+        assert!(
+            is_png(&out.join("charts").join(format!("{stem}.png"))),
+            "{stem}.png"
+        );
+        assert!(
+            is_svg(&out.join("charts").join(format!("{stem}.svg"))),
+            "{stem}.svg"
+        );
+    }
+    // No paths file: no fan chart, and the reason is printed.
+    assert!(!out.join("charts/price-fan.png").exists());
+    assert!(text.contains("skipped price-path fan chart"), "{text}");
+}
+
+#[test]
+fn report_prints_markdown_writes_files_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    quickstart(&out, &[]);
+    let first = ok(crunch().arg("report").arg(&out).output().unwrap());
+    let md = stdout(&first);
+    assert_eq!(
+        md,
+        fs::read_to_string(out.join("report/report.md")).unwrap()
+    );
+    assert!(md.contains("ES99"), "{md}");
+    assert!(md.contains("(baseline)"), "{md}");
+    // The CSV's p99 of the first policy equals the one of the run's own table.
+    let csv = fs::read_to_string(out.join("report/report.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let again = crunch().arg("report").arg(&out).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    ok(crunch()
+        .arg("report")
+        .arg(&out)
+        .arg("--force")
+        .output()
+        .unwrap());
+
+    // Another baseline and another output directory.
+    let other = tmp.path().join("elsewhere");
+    let by = ok(crunch()
+        .arg("report")
+        .arg(&out)
+        .args(["--baseline", "conservative", "--out"])
+        .arg(&other)
+        .output()
+        .unwrap());
+    let md = stdout(&by);
+    let row = md
+        .lines()
+        .find(|l| l.contains("| quickstart | conservative |"))
+        .unwrap();
+    assert!(row.contains("(baseline)"), "{row}");
+    assert!(other.join("report.parquet").is_file());
+
+    let bad = crunch()
+        .arg("report")
+        .arg(&out)
+        .args(["--baseline", "nope"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("`nope`") && err.contains("aave-like, conservative"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plot_and_report_on_a_batch_and_a_historical_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = tmp.path().join("batch");
+    quickstart(&batch.join("quickstart"), &[]);
+    ok(crunch()
+        .arg("run")
+        .arg(repo().join("scenarios/btc-2018-crash.toml"))
+        .args(["--quiet", "--out"])
+        .arg(batch.join("btc"))
+        .output()
+        .unwrap());
+
+    let report = ok(crunch().arg("report").arg(&batch).output().unwrap());
+    let md = stdout(&report);
+    assert!(
+        md.contains("| btc | btc-2018-crash | aave-like | 1 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| quickstart | quickstart | conservative | 24 |"),
+        "{md}"
+    );
+    assert!(md.contains("one path: no CI"), "{md}");
+
+    let charts = tmp.path().join("charts");
+    let plot = ok(crunch()
+        .arg("plot")
+        .arg(&batch)
+        .args(["--step", "200", "--out"])
+        .arg(&charts)
+        .output()
+        .unwrap());
+    let text = stdout(&plot);
+    for stem in [
+        "bad-debt-cdf-btc",
+        "bad-debt-cdf-quickstart",
+        "timeseries-btc",
+        "timeseries-quickstart",
+        "frontier",
+    ] {
+        assert!(
+            is_png(&charts.join(format!("{stem}.png"))),
+            "{stem}: {text}"
+        );
+    }
+    assert!(text.contains("step 200"), "{text}");
+
+    let missing = crunch()
+        .arg("plot")
+        .arg(tmp.path().join("nothing"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no results"));
+}
