@@ -39,6 +39,9 @@ pub struct Prepared {
 /// what is wrong in it.
 pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     let mut scenario = load_scenario(file)?;
+    for warning in &scenario.warnings {
+        eprintln!("warning: {}: {warning}", file.display());
+    }
     if let Some(seed) = overrides.seed {
         scenario.set_seed(seed);
     }

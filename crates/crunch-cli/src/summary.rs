@@ -9,8 +9,9 @@ pub struct PolicyStats {
     pub policy: String,
     /// Mean bad debt per path (USD).
     pub mean_bad_debt: f64,
-    /// 99th percentile of bad debt over paths, nearest-rank definition: the
-    /// `ceil(0.99 n)`-th smallest value (USD).
+    /// 99th percentile of bad debt over paths (USD), interpolated between order
+    /// statistics as `crunch report` does (Hyndman–Fan type 7: `h = (n - 1) 0.99`,
+    /// `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`).
     pub p99_bad_debt: f64,
     /// Mean number of liquidation events per path.
     pub mean_liquidations: f64,
@@ -24,14 +25,24 @@ pub fn policy_stats(policy: &str, summaries: &[PathSummary]) -> PolicyStats {
     let n = summaries.len();
     let mut bad: Vec<f64> = summaries.iter().map(|s| s.bad_debt).collect();
     bad.sort_by(f64::total_cmp);
-    let rank = ((0.99 * n as f64).ceil() as usize).clamp(1, n.max(1));
     PolicyStats {
         policy: policy.to_owned(),
         mean_bad_debt: bad.iter().sum::<f64>() / n as f64,
-        p99_bad_debt: bad.get(rank - 1).copied().unwrap_or(f64::NAN),
+        p99_bad_debt: type7_quantile(&bad, 0.99),
         mean_liquidations: summaries.iter().map(|s| s.liquidations as f64).sum::<f64>() / n as f64,
         capital_efficiency: summaries.first().and_then(|s| s.capital_efficiency),
     }
+}
+
+/// Quantile `p` of sorted values, Hyndman–Fan type 7; NaN for no values.
+fn type7_quantile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 /// A fixed-width text table of the statistics.
@@ -64,7 +75,8 @@ mod tests {
 
     #[test]
     fn nearest_rank_p99_and_means() {
-        // 200 paths with bad debt 1..=200: ceil(0.99 * 200) = 198th smallest = 198.
+        // 200 paths with bad debt 1..=200: h = 199 * 0.99 = 197.01, so
+        // p99 = x[197] + 0.01 (x[198] - x[197]) = 198 + 0.01 = 198.01.
         let s: Vec<PathSummary> = (1..=200)
             .map(|i| PathSummary {
                 bad_debt: i as f64,
@@ -74,11 +86,11 @@ mod tests {
             })
             .collect();
         let st = policy_stats("p", &s);
-        assert_eq!(st.p99_bad_debt, 198.0);
+        assert!((st.p99_bad_debt - 198.01).abs() < 1e-9);
         assert_eq!(st.mean_bad_debt, 100.5);
         assert_eq!(st.mean_liquidations, 2.0);
         let table = render_table(&[st]);
-        assert!(table.contains("198.00"));
+        assert!(table.contains("198.01"));
         assert!(table.contains("50.00 %"));
     }
 }

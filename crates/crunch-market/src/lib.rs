@@ -30,7 +30,7 @@ pub mod shocks;
 pub mod student_t;
 
 pub use bootstrap::{StationaryBootstrap, log_returns};
-pub use correlation::{CorrelationError, cholesky_psd};
+pub use correlation::{CorrelationError, cholesky_psd, nearest_correlation, symmetric_eigen};
 pub use crunch::{Crunch, average_pairwise_correlation};
 pub use diffusion::Diffusion;
 pub use error::ModelError;

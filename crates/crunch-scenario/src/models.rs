@@ -6,8 +6,8 @@ use crate::validate::{ParametricSpec, PriceFileSpec, SourceSpec, Validator};
 use chrono::NaiveDate;
 use crunch_core::MarketSpec;
 use crunch_market::{
-    CommonJump, Crunch, GarchSpec, JumpSize, Regime, RegimeSwitching, Shock, ShockKind,
-    average_pairwise_correlation, cholesky_psd,
+    CommonJump, CorrelationError, Crunch, GarchSpec, JumpSize, Regime, RegimeSwitching, Shock,
+    ShockKind, average_pairwise_correlation, cholesky_psd, nearest_correlation,
 };
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -31,7 +31,7 @@ const ROW_TOL: f64 = 1e-9;
 /// Which sources use an optional `[market]` key.
 fn users(key: &str) -> &'static [&'static str] {
     match key {
-        "correlation" | "crunch" => DIFFUSION,
+        "correlation" | "repair_correlation" | "crunch" => DIFFUSION,
         "file" | "start" | "end" | "columns" => FILE,
         "dof" => &["student-t", "garch", "jump", "regime"],
         "mean_block" => &["bootstrap"],
@@ -84,8 +84,12 @@ impl Validator<'_> {
             );
             return None;
         }
-        let present: [(&str, Option<Range<usize>>); 13] = [
+        let present: [(&str, Option<Range<usize>>); 14] = [
             ("correlation", raw.correlation.as_ref().map(|x| x.span())),
+            (
+                "repair_correlation",
+                raw.repair_correlation.as_ref().map(|x| x.span()),
+            ),
             ("file", raw.file.as_ref().map(|x| x.span())),
             ("start", raw.start.as_ref().map(|x| x.span())),
             ("end", raw.end.as_ref().map(|x| x.span())),
@@ -168,10 +172,35 @@ impl Validator<'_> {
 
     fn correlation(&mut self, raw: &RawMarket, market: &MarketSpec) -> Vec<Vec<f64>> {
         let n = market.len();
-        let correlation = match &raw.correlation {
+        let mut correlation = match &raw.correlation {
             Some(c) => matrix(c.get_ref()),
             None => identity(n),
         };
+        let repair = raw
+            .repair_correlation
+            .as_ref()
+            .is_some_and(|r| *r.get_ref());
+        if let (Err(CorrelationError::NotPsd { min_eigenvalue, .. }), true, Some(c)) =
+            (cholesky_psd(&correlation, n), repair, &raw.correlation)
+        {
+            // Asked for: replace it by the nearest correlation matrix, and say how far it
+            // moved.
+            let (nearest, distance) = nearest_correlation(&correlation);
+            let line = self.line(c.span());
+            self.warnings.push(format!(
+                "line {line}, `market.correlation`: not positive semi-definite (smallest \
+                 eigenvalue {min_eigenvalue:.6}); replaced by the nearest correlation matrix \
+                 (Higham 2002), which differs by {distance:.6} in Frobenius norm and by at \
+                 most {:.6} in any entry",
+                nearest
+                    .iter()
+                    .flatten()
+                    .zip(correlation.iter().flatten())
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max)
+            ));
+            correlation = nearest;
+        }
         if let Err(e) = cholesky_psd(&correlation, n) {
             let span = raw
                 .correlation

@@ -65,6 +65,7 @@ pub(crate) struct RawAsset {
 pub(crate) struct RawMarket {
     pub source: Spanned<String>,
     pub correlation: Option<Spanned<Vec<Vec<Num>>>>,
+    pub repair_correlation: Option<Spanned<bool>>,
     pub phi: Option<SNum>,
     pub file: Option<Spanned<String>>,
     pub start: Option<Spanned<String>>,

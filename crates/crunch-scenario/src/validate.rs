@@ -140,6 +140,8 @@ pub struct Scenario {
     pub policies: Vec<Box<dyn MarginPolicy>>,
     /// Optional outputs.
     pub output: OutputSpec,
+    /// Warnings to show the user (for example a repaired correlation matrix).
+    pub warnings: Vec<String>,
 }
 
 impl Scenario {
@@ -174,11 +176,14 @@ pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, ScenarioError
     let mut v = Validator {
         text,
         issues: Vec::new(),
+        warnings: Vec::new(),
     };
     let base = file.parent().unwrap_or(Path::new("."));
     let scenario = v.scenario(raw, file, base);
     if v.issues.is_empty() {
-        Ok(scenario.expect("no issues means a scenario"))
+        let mut scenario = scenario.expect("no issues means a scenario");
+        scenario.warnings = v.warnings;
+        Ok(scenario)
     } else {
         // In file order; problems without a line (a missing key) come last.
         v.issues.sort_by_key(|i| i.line.unwrap_or(usize::MAX));
@@ -192,6 +197,8 @@ pub fn parse_scenario(file: &Path, text: &str) -> Result<Scenario, ScenarioError
 pub(crate) struct Validator<'t> {
     pub(crate) text: &'t str,
     pub(crate) issues: Vec<Issue>,
+    /// Things changed on the scenario's request that the user must be told about.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Validator<'_> {
@@ -277,6 +284,7 @@ impl Validator<'_> {
                 timeseries: output.timeseries,
                 events: output.events,
             },
+            warnings: Vec::new(),
         })
     }
 

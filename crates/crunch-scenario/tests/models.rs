@@ -557,3 +557,51 @@ fn steps_and_paths_are_required_beyond_gbm() {
         ]
     );
 }
+
+#[test]
+fn a_matrix_that_is_not_psd_is_refused_with_its_eigenvalue_or_repaired_on_request() {
+    // [[1, .9, -.9], [.9, 1, .9], [-.9, .9, 1]] has eigenvalues 1.9, 1.9, -0.8.
+    let corr = "correlation = [[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]]";
+    let refused = scenario(&format!("[market]\nsource = \"gbm\"\n{corr}"));
+    let Err(ScenarioError::Invalid { issues, .. }) = parse_scenario(Path::new("s.toml"), &refused)
+    else {
+        panic!("must be refused")
+    };
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].key, "market.correlation");
+    assert!(
+        issues[0]
+            .message
+            .contains("smallest eigenvalue is -0.800000"),
+        "{}",
+        issues[0].message
+    );
+
+    let text = scenario(&format!(
+        "[market]\nsource = \"gbm\"\nrepair_correlation = true\n{corr}"
+    ));
+    let s = parse_scenario(Path::new("s.toml"), &text).unwrap();
+    let SourceSpec::Gbm { correlation } = &s.source else {
+        panic!("gbm")
+    };
+    assert!(crunch_market::cholesky_psd(correlation, 3).is_ok());
+    assert_eq!(s.warnings.len(), 1);
+    let w = &s.warnings[0];
+    assert!(
+        w.starts_with(&format!(
+            "line {}, `market.correlation`",
+            line(&text, "correlation = [[")
+        )),
+        "{w}"
+    );
+    assert!(
+        w.contains("smallest eigenvalue -0.800000") && w.contains("Frobenius"),
+        "{w}"
+    );
+    // A valid matrix is never touched, repair or not.
+    let ok = scenario(
+        "[market]\nsource = \"gbm\"\nrepair_correlation = true\ncorrelation = [[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 1.0]]",
+    );
+    let s = parse_scenario(Path::new("s.toml"), &ok).unwrap();
+    assert!(s.warnings.is_empty());
+}
