@@ -3,6 +3,9 @@
 //! the problem, and a refused run must leave nothing behind. Also: output directories
 //! that already exist, and price files that are not sorted by date.
 
+mod common;
+use common::read_parquet;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -646,32 +649,4 @@ fn unsorted_price_files_are_sorted_by_date() {
             );
         }
     }
-}
-
-/// The record batches and key-value metadata of a Parquet file.
-struct ParquetContent {
-    batches: Vec<arrow_array::RecordBatch>,
-    metadata: Vec<(String, String)>,
-}
-
-fn read_parquet(path: &Path) -> ParquetContent {
-    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let builder =
-        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-    let metadata = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .map(|kv| {
-            kv.iter()
-                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let batches = builder
-        .build()
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    ParquetContent { batches, metadata }
 }

@@ -4,6 +4,9 @@
 //! shipped in `scenarios/` — including that the COVID scenario's simulated paths
 //! reproduce the calibrated crunch statistics.
 
+mod common;
+use common::read_parquet;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -354,11 +357,8 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Table {
-        let file = fs::File::open(path).unwrap();
-        let b =
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
         Table {
-            batches: b.build().unwrap().collect::<Result<_, _>>().unwrap(),
+            batches: read_parquet(path).batches,
         }
     }
     fn col(&self, name: &str) -> Vec<&dyn Array> {

@@ -1,6 +1,9 @@
 //! What `crunch run` writes: the summary file's columns, types, row order and metadata;
 //! the shipped scenarios; the help texts; and one hand-computed run checked to the value.
 
+mod common;
+use common::read_parquet;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -48,30 +51,17 @@ struct Summary {
 
 impl Summary {
     fn read(path: &Path) -> Summary {
-        let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let builder =
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        let metadata = builder
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .map(|kv| {
-                kv.iter()
-                    .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let columns = builder
-            .schema()
+        let content = read_parquet(path);
+        let columns = content
+            .schema
             .fields()
             .iter()
             .map(|f| (f.name().clone(), format!("{:?}", f.data_type())))
             .collect();
-        let batches = builder.build().unwrap().collect::<Result<_, _>>().unwrap();
         Summary {
             columns,
-            batches,
-            metadata,
+            batches: content.batches,
+            metadata: content.metadata,
         }
     }
 

@@ -2,6 +2,9 @@
 //! `crunch run` simulates, `--force`, and the shipped crunch scenario; also the
 //! price-file models (bootstrap, FHS) and shocks on a historical replay, end to end.
 
+mod common;
+use common::read_parquet;
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
@@ -40,30 +43,17 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Table {
-        let file = fs::File::open(path).unwrap();
-        let b =
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
-        let metadata = b
-            .metadata()
-            .file_metadata()
-            .key_value_metadata()
-            .map(|kv| {
-                kv.iter()
-                    .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let names = b
-            .schema()
+        let content = read_parquet(path);
+        let names = content
+            .schema
             .fields()
             .iter()
             .map(|f| format!("{}:{}", f.name(), f.data_type()))
             .collect();
-        let batches = b.build().unwrap().collect::<Result<_, _>>().unwrap();
         Table {
             names,
-            batches,
-            metadata,
+            batches: content.batches,
+            metadata: content.metadata,
         }
     }
 
