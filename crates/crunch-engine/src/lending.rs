@@ -112,6 +112,9 @@ pub fn simulate_path(
     let summary = &mut out.summary;
     let mut min_health = f64::INFINITY;
     let mut realised_total = 0.0;
+    // Each step's gates and their admission at Q = 0, one per asset (buffers reused).
+    let mut gates: Vec<Option<Gate>> = Vec::with_capacity(a);
+    let mut admission: Vec<Option<Admission>> = Vec::with_capacity(a);
 
     for t in 0..=raw.steps() {
         // Rule 1: prices move to p[t] (feedback-adjusted when rule 6 is on).
@@ -152,27 +155,22 @@ pub fn simulate_path(
 
         // Rules 2-4, asset by asset (precise point 3): each asset's liquidatable accounts,
         // worst first, behind that asset's liquidity gate.
-        let gates: Vec<Option<Gate>> = market
-            .assets
-            .iter()
-            .zip(liquidity)
-            .map(|(asset, &l)| {
-                asset.depth.map(|d| Gate {
-                    depth: d * l,
-                    impact: asset.impact,
-                })
+        gates.clear();
+        gates.extend(market.assets.iter().zip(liquidity).map(|(asset, &l)| {
+            asset.depth.map(|d| Gate {
+                depth: d * l,
+                impact: asset.impact,
             })
-            .collect();
+        }));
         // The pruned walk drops, already here, accounts the gate refuses with nothing yet
         // seized: they would be refused at any later point of the step.
-        let admission: Vec<Option<Admission>> = gates
-            .iter()
-            .zip(&requirements.bonus)
-            .map(|(g, &bonus)| match (options.scan, g) {
+        admission.clear();
+        admission.extend(gates.iter().zip(&requirements.bonus).map(|(g, &bonus)| {
+            match (options.scan, g) {
                 (ScanMode::Pruned, Some(g)) => Some(g.admission(0.0, bonus)),
                 _ => None,
-            })
-            .collect();
+            }
+        }));
         touched.clear();
         members.iter_mut().for_each(Vec::clear);
         for &j in order.iter() {

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use crate::error::IoError;
-use crate::table::{self, Cell, HeaderRule, Table, cell_number};
+use crate::prices::{PRICE_HEADER, is_date_name};
+use crate::table::{self, Cell, Table, cell_number};
 
 /// A symbol a price file holds closes for, and the column they are in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,18 +14,6 @@ pub struct SymbolColumn {
     pub symbol: String,
     /// The column's name in the file.
     pub column: String,
-}
-
-/// The same header rule as [`crate::load_prices`]: a column named `date`/`timestamp` (any
-/// case) or an empty first column name.
-const PRICE_HEADER: HeaderRule = HeaderRule {
-    matches: |fields| fields.first() == Some(&"") || fields.iter().any(|f| is_date_name(f)),
-    expected: "a line with a column named `date` or `timestamp` (any case), or an empty first \
-               column name",
-};
-
-fn is_date_name(name: &str) -> bool {
-    name.eq_ignore_ascii_case("date") || name.eq_ignore_ascii_case("timestamp")
 }
 
 /// Lists the symbol columns of a `.csv` or `.parquet` price file, in file order.

@@ -35,12 +35,12 @@ pub struct PriceTable {
 /// Names (case-insensitive) that mark the date column.
 const DATE_NAMES: [&str; 2] = ["date", "timestamp"];
 
-fn is_date_name(name: &str) -> bool {
+pub(crate) fn is_date_name(name: &str) -> bool {
     DATE_NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// A price header has a column named `date`/`timestamp` or an empty first name.
-const PRICE_HEADER: HeaderRule = HeaderRule {
+pub(crate) const PRICE_HEADER: HeaderRule = HeaderRule {
     matches: |fields| fields.first() == Some(&"") || fields.iter().any(|f| is_date_name(f)),
     expected: "a line with a column named `date` or `timestamp` (any case), or an empty first \
                column name",
