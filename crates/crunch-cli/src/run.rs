@@ -66,6 +66,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         options: RecordOptions {
             timeseries: s.output.timeseries,
             events: s.output.events,
+            health_step: None,
         }
         .into(),
     };

@@ -36,6 +36,7 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
             record: RecordOptions {
                 timeseries: true,
                 events: true,
+                health_step: Some(3),
             },
             scan,
         },

@@ -15,7 +15,7 @@ pub mod state;
 
 pub use book::Book;
 pub use market::{AssetSpec, MarketSpec};
-pub use outcome::{LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
+pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
 pub use path::{MarketView, PricePath};
 pub use rng::{Domain, PathRng, stream_rng};
 pub use seams::{MarginPolicy, PathSource, PolicyState, Requirements, ResultSink};

@@ -27,6 +27,12 @@ pub struct PathSummary {
     pub initial_collateral: f64,
     /// `initial_debt / initial_collateral` (ratio); `None` when there is no collateral.
     pub capital_efficiency: Option<f64>,
+    /// `sum_j B_j(0)`: what the policy in force at step 0 lets the book borrow,
+    /// `B_j = sum_i c[j][i] p[0][i] ltv_i` (USD).
+    pub initial_borrowing_power: f64,
+    /// `initial_borrowing_power / initial_collateral` (ratio): the share of collateral value
+    /// the policy lends against; `None` when there is no collateral.
+    pub borrowing_capacity: Option<f64>,
     /// First step at which any account has `D_j > V_j(t)` or realises bad debt.
     pub first_bad_debt_step: Option<u64>,
     /// Minimum health factor over steps and indebted accounts, before liquidations.
@@ -83,4 +89,16 @@ pub struct PathOutcome {
     pub steps: Vec<StepAggregate>,
     /// Liquidation events in the order they acted; empty unless requested.
     pub events: Vec<LiquidationEvent>,
+    /// Health factors of every indebted account at the requested step, before that step's
+    /// liquidations, in account order; empty unless requested.
+    pub health: Vec<HealthSample>,
+}
+
+/// One account's health factor at the step chosen for a health snapshot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HealthSample {
+    /// Account index `j` (account order of the book).
+    pub account: u32,
+    /// `H_j(t)` before the step's liquidations (ratio; 0 for debt without collateral).
+    pub health: f64,
 }

@@ -8,8 +8,8 @@
 use crate::queue::{NO_ASSET, ROUND, ScanMode, take_worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
-    Book, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath,
-    StepAggregate,
+    Book, HealthSample, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary,
+    PricePath, StepAggregate,
 };
 use thiserror::Error;
 
@@ -20,6 +20,9 @@ pub struct RecordOptions {
     pub timeseries: bool,
     /// Record every liquidation that acted ([`LiquidationEvent`]).
     pub events: bool,
+    /// Record every indebted account's health factor at this step, before its
+    /// liquidations ([`crunch_core::HealthSample`]); a step past `T` records nothing.
+    pub health_step: Option<usize>,
 }
 
 /// How to simulate: what to record and how to order liquidation queues.
@@ -134,14 +137,32 @@ pub fn simulate_path(
         // Health factors, once per step before any liquidation (precise point 3).
         health_numerators(coll, n, p, &requirements.lt, num);
         liquidatable(debt, num, health, order, &mut min_health);
+        if record.health_step == Some(t) {
+            out.health
+                .extend(
+                    debt.iter()
+                        .zip(num.iter())
+                        .enumerate()
+                        .filter_map(|(j, (&d, &x))| {
+                            (d > 0.0).then(|| HealthSample {
+                                account: j as u32,
+                                health: x / d,
+                            })
+                        }),
+                );
+        }
 
         if t == 0 {
             summary.initial_debt = debt.iter().sum();
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
+            summary.initial_borrowing_power = 0.0;
             for (j, &d) in debt.iter().enumerate() {
                 let v = collateral_value(coll, n, a, j, p);
                 summary.initial_collateral += v;
+                summary.initial_borrowing_power += (0..a)
+                    .map(|i| coll[i * n + j] * p[i] * requirements.ltv[i])
+                    .sum::<f64>();
                 any_insolvent |= d > v;
             }
             if any_insolvent {
@@ -320,6 +341,8 @@ pub fn simulate_path(
 fn finish_summary(summary: &mut PathSummary, min_health: f64) {
     summary.capital_efficiency = (summary.initial_collateral > 0.0)
         .then(|| summary.initial_debt / summary.initial_collateral);
+    summary.borrowing_capacity = (summary.initial_collateral > 0.0)
+        .then(|| summary.initial_borrowing_power / summary.initial_collateral);
     summary.min_health = min_health.is_finite().then_some(min_health);
 }
 

@@ -78,6 +78,7 @@ fn run_with(threads: usize, scan: ScanMode) -> Vec<PathOutcome> {
             record: RecordOptions {
                 timeseries: true,
                 events: true,
+                health_step: Some(2),
             },
             scan,
         },

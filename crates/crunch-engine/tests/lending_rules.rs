@@ -73,6 +73,7 @@ fn try_run(m: &MarketSpec, b: &Book, cf: f64, p: &PricePath) -> Result<PathOutco
     let record = RecordOptions {
         timeseries: true,
         events: true,
+        health_step: Some(1),
     };
     let pol = policy(m, cf);
     let with = |scan| {
@@ -114,6 +115,13 @@ fn partial_seizure() {
     close(s.initial_debt, 1300.0);
     close(s.initial_collateral, 2000.0);
     close(s.capital_efficiency.unwrap(), 0.65);
+    // B(0) = 1 * 2000 * 0.8 = 1600; capacity 1600 / 2000.
+    close(s.initial_borrowing_power, 1600.0);
+    close(s.borrowing_capacity.unwrap(), 0.8);
+    // Health snapshot at step 1, before its liquidation: the H computed above.
+    assert_eq!(o.health.len(), 1);
+    assert_eq!(o.health[0].account, 0);
+    close(o.health[0].health, 1500.0 * 0.825 / 1300.0);
     let e = o.events[0];
     assert_eq!(
         (e.step, e.account, e.asset, e.full_seizure),
@@ -168,6 +176,7 @@ fn equality_takes_the_partial_branch() {
     let rec = RecordOptions {
         timeseries: false,
         events: true,
+        health_step: None,
     };
     let o = simulate_path(&m, &b, &pol, &p, rec.into(), &mut Scratch::new(&b, 1), 0, 0).unwrap();
     assert!(!o.events[0].full_seizure);

@@ -162,6 +162,11 @@ pub fn assert_outcome_matches(engine: &PathOutcome, reference: &ReferenceOutcome
             g.initial_collateral,
             w.initial_collateral,
         ),
+        (
+            "initial_borrowing_power",
+            g.initial_borrowing_power,
+            w.initial_borrowing_power,
+        ),
     ];
     for (name, got, want) in money_fields {
         assert_close_abs(got, want, REL_TOL, money, &format!("summary.{name}"));
@@ -171,6 +176,12 @@ pub fn assert_outcome_matches(engine: &PathOutcome, reference: &ReferenceOutcome
         w.capital_efficiency,
         RATE_FLOOR,
         "summary.capital_efficiency",
+    );
+    assert_close_opt(
+        g.borrowing_capacity,
+        w.borrowing_capacity,
+        RATE_FLOOR,
+        "summary.borrowing_capacity",
     );
     assert_close_opt(g.min_health, w.min_health, RATE_FLOOR, "summary.min_health");
 

@@ -171,11 +171,13 @@ pub fn reference_lending_v1(
         let p0: Vec<f64> = prices.row(0).to_vec();
         let mut initial_debt = 0.0;
         let mut initial_collateral = 0.0;
+        let mut initial_borrowing_power = 0.0;
         let mut any_bad = false;
         for acc in &accounts {
             initial_debt += acc.debt;
             let v = acc.collateral_value(&p0);
             initial_collateral += v;
+            initial_borrowing_power += borrowing_power(&acc.collateral, &p0, terms);
             if acc.debt > 0.0 {
                 let h = acc.health(&p0, terms);
                 min_health = Some(match min_health {
@@ -197,6 +199,9 @@ pub fn reference_lending_v1(
         } else {
             Some(initial_debt / initial_collateral)
         };
+        summary.initial_borrowing_power = initial_borrowing_power;
+        summary.borrowing_capacity =
+            (initial_collateral != 0.0).then(|| initial_borrowing_power / initial_collateral);
         steps.push(StepAggregate {
             debt: initial_debt,
             collateral_value: initial_collateral,

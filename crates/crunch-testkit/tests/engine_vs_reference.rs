@@ -57,6 +57,7 @@ fn engine(case: &Case) -> Result<PathOutcome, EngineError> {
             record: RecordOptions {
                 timeseries: true,
                 events: true,
+                health_step: None,
             },
             scan,
         };
