@@ -5,7 +5,7 @@
 //! liquidated in order behind its asset's liquidity gate; bad debt realised; price
 //! feedback applied to the rest of the path.
 
-use crate::queue::{NO_ASSET, ROUND, ScanMode, take_worst, worst_first};
+use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, take_worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
     Book, HealthSample, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary,
@@ -96,7 +96,6 @@ pub fn simulate_path(
         order,
         members,
         batch,
-        plan,
         touched,
         liquidated,
         realised,
@@ -104,6 +103,8 @@ pub fn simulate_path(
         feedback,
         prices,
         requirements,
+        screen,
+        acted,
     } = scratch;
 
     let mut state = policy.start_path();
@@ -134,25 +135,78 @@ pub fn simulate_path(
         let p = path_prices.row(t);
         let liquidity = raw.liquidity_row(t);
 
-        // Health factors, once per step before any liquidation (precise point 3).
-        health_numerators(coll, n, p, &requirements.lt, num);
-        liquidatable(debt, num, health, order, &mut min_health);
+        if t > 0 {
+            // This step's gates, and (pruned walk) their admission at Q = 0: an account
+            // the gate refuses with nothing yet seized would be refused at any later point
+            // of the step, so it is dropped already here.
+            gates.clear();
+            gates.extend(market.assets.iter().zip(liquidity).map(|(asset, &l)| {
+                asset.depth.map(|d| Gate {
+                    depth: d * l,
+                    impact: asset.impact,
+                })
+            }));
+            admission.clear();
+            admission.extend(gates.iter().zip(&requirements.bonus).map(|(g, &bonus)| {
+                match (options.scan, g) {
+                    (ScanMode::Pruned, Some(g)) => Some(g.admission(0.0, bonus)),
+                    _ => None,
+                }
+            }));
+        }
+        touched.clear();
+        acted.clear();
+        members.iter_mut().for_each(Vec::clear);
+        let mut intake = Intake {
+            p,
+            close_factor: requirements.close_factor,
+            bonus: &requirements.bonus,
+            admission: &admission,
+            members,
+            touched,
+        };
+
+        // Health factors, once per step before any liquidation (precise point 3): every
+        // account's in the reference scan and at step 0, else those of the accounts the
+        // screen cannot rule out. The liquidatable ones go to their seized asset's queue.
+        let full_pass = t == 0 || options.scan == ScanMode::Exhaustive;
+        if full_pass {
+            health_numerators(coll, n, p, &requirements.lt, num);
+            liquidatable(debt, num, health, order, &mut min_health);
+            if t > 0 {
+                for &j in order.iter() {
+                    let j = j as usize;
+                    intake.take(j as u32, health[j], debt[j], |i| coll[i * n + j]);
+                }
+            }
+        } else {
+            order.clear();
+            let tau = min_health.max(1.0);
+            let step_min = screen.scan(debt, coll, p, &requirements.lt, tau, |j, h, d, c| {
+                order.push(j);
+                intake.take(j, h, d, |i| c[i]);
+            });
+            min_health = min_health.min(step_min);
+        }
         if record.health_step == Some(t) {
-            out.health
-                .extend(
-                    debt.iter()
-                        .zip(num.iter())
-                        .enumerate()
-                        .filter_map(|(j, (&d, &x))| {
-                            (d > 0.0).then(|| HealthSample {
-                                account: j as u32,
-                                health: x / d,
-                            })
-                        }),
-                );
+            if !full_pass {
+                health_numerators(coll, n, p, &requirements.lt, num);
+            }
+            let samples = debt.iter().zip(num.iter()).enumerate();
+            out.health.extend(
+                samples
+                    .filter(|(_, (d, _))| **d > 0.0)
+                    .map(|(j, (&d, &x))| HealthSample {
+                        account: j as u32,
+                        health: x / d,
+                    }),
+            );
         }
 
         if t == 0 {
+            if options.scan == ScanMode::Pruned {
+                screen.rebuild(debt, coll, p, &requirements.lt);
+            }
             summary.initial_debt = debt.iter().sum();
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
@@ -176,51 +230,6 @@ pub fn simulate_path(
 
         // Rules 2-4, asset by asset (precise point 3): each asset's liquidatable accounts,
         // worst first, behind that asset's liquidity gate.
-        gates.clear();
-        gates.extend(market.assets.iter().zip(liquidity).map(|(asset, &l)| {
-            asset.depth.map(|d| Gate {
-                depth: d * l,
-                impact: asset.impact,
-            })
-        }));
-        // The pruned walk drops, already here, accounts the gate refuses with nothing yet
-        // seized: they would be refused at any later point of the step.
-        admission.clear();
-        admission.extend(gates.iter().zip(&requirements.bonus).map(|(g, &bonus)| {
-            match (options.scan, g) {
-                (ScanMode::Pruned, Some(g)) => Some(g.admission(0.0, bonus)),
-                _ => None,
-            }
-        }));
-        touched.clear();
-        members.iter_mut().for_each(Vec::clear);
-        for &j in order.iter() {
-            let j = j as usize;
-            // Rule 3's asset choice: the largest holding value, ties to the lowest index.
-            let mut k = NO_ASSET;
-            let mut held = 0.0;
-            for (i, &pi) in p.iter().enumerate() {
-                let v = coll[i * n + j] * pi;
-                if v > held {
-                    held = v;
-                    k = i as u32;
-                }
-            }
-            if k == NO_ASSET {
-                touched.push(j as u32); // No collateral at all (precise point 2).
-                continue;
-            }
-            let k = k as usize;
-            plan[j] = Planned::new(
-                held,
-                debt[j],
-                requirements.close_factor,
-                requirements.bonus[k],
-            );
-            if admission[k].is_none_or(|adm| adm.admits(plan[j].seized)) {
-                members[k].push(j as u32);
-            }
-        }
         seized_value.fill(0.0);
         let mut step = StepAggregate::default();
         for (k, members) in members.iter_mut().enumerate() {
@@ -231,34 +240,34 @@ pub fn simulate_path(
                 k,
                 n,
                 price: p[k],
+                close_factor: requirements.close_factor,
                 bonus: requirements.bonus[k],
                 gate: gates[k],
                 step_index: t as u32,
                 seized_value: 0.0,
                 debt,
                 coll,
-                plan,
                 liquidated,
                 touched,
+                acted,
                 summary,
                 step: &mut step,
                 events: record.events.then_some(&mut out.events),
             };
-            let worst_first = worst_first(health);
             match (options.scan, walk.gate) {
                 (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
                     members.sort_unstable_by(worst_first);
-                    for &j in members.iter() {
-                        walk.try_act(j as usize);
+                    for m in members.iter() {
+                        walk.try_act(m);
                     }
                 }
                 (ScanMode::Pruned, Some(gate)) => loop {
-                    take_worst(members, ROUND, health, batch);
-                    for &j in batch.iter() {
-                        walk.try_act(j as usize);
+                    take_worst(members, ROUND, batch);
+                    for m in batch.iter() {
+                        walk.try_act(m);
                     }
                     let admits = gate.admission(walk.seized_value, walk.bonus);
-                    members.retain(|&j| admits.admits(walk.plan[j as usize].seized));
+                    members.retain(|m| admits.admits(m.plan.seized));
                     if members.is_empty() {
                         break;
                     }
@@ -280,6 +289,11 @@ pub fn simulate_path(
             }
         }
         realised_total += step.bad_debt_realised;
+        if options.scan == ScanMode::Pruned {
+            for &j in acted.iter().chain(touched.iter()) {
+                screen.update(j as usize, debt, coll, p);
+            }
+        }
 
         // Precise point 11: first step with D > V or realised bad debt, after rules 2-5.
         if summary.first_bad_debt_step.is_none()
@@ -524,31 +538,77 @@ impl Admission {
     }
 }
 
-/// What rule 3 would do to an account at this step: repay `repaid`, seize `seized` (the
-/// capped value), wholly or not. It depends only on the account's state at the start of
-/// the step, since an account is liquidated at most once per step.
+/// What rule 3 would do to an account at this step: seize `seized` (the capped value),
+/// wholly or not (the repayment follows, [`Planned::repaid`]). It depends only on the
+/// account's state at the start of the step, since an account is liquidated at most once
+/// per step.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Planned {
-    repaid: f64,
-    seized: f64,
+    pub(crate) seized: f64,
     full: bool,
 }
 
 impl Planned {
     /// Rule 3: `R = close_factor * D`, `S = R (1 + bonus)`, capped by the holding value
-    /// `held` (strictly less than `S`: full seizure, `R = S / (1 + bonus)`; point 1).
+    /// `held` (strictly less than `S`: full seizure; point 1).
     fn new(held: f64, debt: f64, close_factor: f64, bonus: f64) -> Self {
-        let mut repaid = close_factor * debt;
-        let mut seized = repaid * (1.0 + bonus);
+        let seized = close_factor * debt * (1.0 + bonus);
         let full = held < seized;
-        if full {
-            seized = held;
-            repaid = seized / (1.0 + bonus);
-        }
         Self {
-            repaid,
-            seized,
+            seized: if full { held } else { seized },
             full,
+        }
+    }
+
+    /// Rule 3's repayment for an account with debt `debt` at the start of the step:
+    /// `R = close_factor * D`, or `R = S / (1 + bonus)` for a full seizure.
+    fn repaid(self, debt: f64, close_factor: f64, bonus: f64) -> f64 {
+        if self.full {
+            self.seized / (1.0 + bonus)
+        } else {
+            close_factor * debt
+        }
+    }
+}
+
+/// Puts each liquidatable account of a step into its seized asset's queue (rule 3's asset
+/// choice and plan), unless the gate refuses it outright, or among the accounts without
+/// collateral.
+struct Intake<'s> {
+    p: &'s [f64],
+    close_factor: f64,
+    bonus: &'s [f64],
+    /// Admission at `Q = 0` per asset (pruned walk with liquidity on), else `None`.
+    admission: &'s [Option<Admission>],
+    members: &'s mut [Vec<Member>],
+    touched: &'s mut Vec<u32>,
+}
+
+impl Intake<'_> {
+    /// Takes account `j` with health `h`, debt `d` and collateral `c(i)` of asset `i`.
+    fn take(&mut self, j: u32, h: f64, d: f64, c: impl Fn(usize) -> f64) {
+        // Rule 3's asset choice: the largest holding value, ties to the lowest index.
+        let mut k = NO_ASSET;
+        let mut held = 0.0;
+        for (i, &pi) in self.p.iter().enumerate() {
+            let v = c(i) * pi;
+            if v > held {
+                held = v;
+                k = i as u32;
+            }
+        }
+        if k == NO_ASSET {
+            self.touched.push(j); // No collateral at all (precise point 2).
+            return;
+        }
+        let k = k as usize;
+        let plan = Planned::new(held, d, self.close_factor, self.bonus[k]);
+        if self.admission[k].is_none_or(|adm| adm.admits(plan.seized)) {
+            self.members[k].push(Member {
+                health: h,
+                account: j,
+                plan,
+            });
         }
     }
 }
@@ -558,6 +618,7 @@ struct AssetWalk<'s> {
     k: usize,
     n: usize,
     price: f64,
+    close_factor: f64,
     bonus: f64,
     gate: Option<Gate>,
     step_index: u32,
@@ -565,20 +626,22 @@ struct AssetWalk<'s> {
     seized_value: f64,
     debt: &'s mut [f64],
     coll: &'s mut [f64],
-    plan: &'s mut [Planned],
     liquidated: &'s mut [bool],
     touched: &'s mut Vec<u32>,
+    /// Accounts liquidated at this step.
+    acted: &'s mut Vec<u32>,
     summary: &'s mut PathSummary,
     step: &'s mut StepAggregate,
     events: Option<&'s mut Vec<LiquidationEvent>>,
 }
 
 impl AssetWalk<'_> {
-    /// The slippage account `j` would pay now, if a liquidator would act (`s < bonus`).
-    fn gate(&self, j: usize) -> Option<f64> {
+    /// The slippage a seizure of value `seized` would pay now, if a liquidator would act
+    /// (`s < bonus`).
+    fn gate(&self, seized: f64) -> Option<f64> {
         match self.gate {
             Some(g) => {
-                let s = g.slippage(self.seized_value, self.plan[j].seized);
+                let s = g.slippage(self.seized_value, seized);
                 (s < self.bonus).then_some(s)
             }
             None => Some(0.0),
@@ -586,15 +649,15 @@ impl AssetWalk<'_> {
     }
 
     /// Rule 4, then rule 3's effect if a liquidator acts.
-    fn try_act(&mut self, j: usize) {
-        let Some(slippage) = self.gate(j) else {
+    fn try_act(&mut self, member: &Member) {
+        let Planned { seized, full } = member.plan;
+        let Some(slippage) = self.gate(seized) else {
             return; // No liquidator acts at this slippage: j stays liquidatable.
         };
-        let Planned {
-            repaid,
-            seized,
-            full,
-        } = self.plan[j];
+        let j = member.account as usize;
+        let repaid = member
+            .plan
+            .repaid(self.debt[j], self.close_factor, self.bonus);
         self.seized_value += seized;
         self.debt[j] = (self.debt[j] - repaid).max(0.0);
         let c = &mut self.coll[self.k * self.n + j];
@@ -606,6 +669,7 @@ impl AssetWalk<'_> {
         if *c == 0.0 {
             self.touched.push(j as u32); // Possibly no collateral left (rule 5).
         }
+        self.acted.push(j as u32);
         if !self.liquidated[j] {
             self.liquidated[j] = true;
             self.summary.liquidated_accounts += 1;

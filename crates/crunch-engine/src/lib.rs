@@ -9,6 +9,7 @@ mod driver;
 mod lending;
 mod queue;
 mod scratch;
+mod screen;
 
 pub use driver::{RunError, RunPlan, run};
 pub use lending::{EngineError, RecordOptions, SimOptions, simulate_path};

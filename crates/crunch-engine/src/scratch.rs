@@ -1,6 +1,7 @@
 //! Per-worker buffers of the step loop, allocated once and reused across paths.
 
-use crate::lending::Planned;
+use crate::queue::Member;
+use crate::screen::Screen;
 use crunch_core::{Book, PricePath, Requirements};
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
@@ -16,12 +17,10 @@ pub struct Scratch {
     pub(crate) health: Vec<f64>,
     /// Accounts liquidatable at the current step, in account order.
     pub(crate) order: Vec<u32>,
-    /// Liquidatable accounts of the current step by seized asset, in account order.
-    pub(crate) members: Vec<Vec<u32>>,
+    /// Liquidatable accounts of the current step by seized asset.
+    pub(crate) members: Vec<Vec<Member>>,
     /// The accounts of one round of the pruned walk, worst first.
-    pub(crate) batch: Vec<u32>,
-    /// Rule 3's repayment and seizure per account for the current step.
-    pub(crate) plan: Vec<Planned>,
+    pub(crate) batch: Vec<Member>,
     /// Accounts that may have lost all collateral at the current step.
     pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
@@ -36,6 +35,10 @@ pub struct Scratch {
     pub(crate) prices: PricePath,
     /// The policy's requirements in force.
     pub(crate) requirements: Requirements,
+    /// The pruned scan's index of accounts by health bound.
+    pub(crate) screen: Screen,
+    /// Accounts liquidated at the current step.
+    pub(crate) acted: Vec<u32>,
 }
 
 impl Scratch {
@@ -50,7 +53,6 @@ impl Scratch {
             order: Vec::with_capacity(n),
             members: vec![Vec::with_capacity(n); a],
             batch: Vec::with_capacity(crate::queue::ROUND),
-            plan: vec![Planned::default(); n],
             touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],
@@ -58,6 +60,8 @@ impl Scratch {
             feedback: vec![1.0; a],
             prices: PricePath::new(steps, a),
             requirements: Requirements::zeroed(a),
+            screen: Screen::new(n, a),
+            acted: Vec::new(),
         }
     }
 
