@@ -533,6 +533,7 @@ struct Admission {
 }
 
 impl Admission {
+    #[inline]
     fn admits(&self, seized: f64) -> bool {
         seized <= self.lo || (seized < self.hi && self.gate.slippage(self.q, seized) < self.bonus)
     }
@@ -586,6 +587,7 @@ struct Intake<'s> {
 
 impl Intake<'_> {
     /// Takes account `j` with health `h`, debt `d` and collateral `c(i)` of asset `i`.
+    #[inline]
     fn take(&mut self, j: u32, h: f64, d: f64, c: impl Fn(usize) -> f64) {
         // Rule 3's asset choice: the largest holding value, ties to the lowest index.
         let mut k = NO_ASSET;
