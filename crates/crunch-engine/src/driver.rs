@@ -7,6 +7,7 @@ use crunch_core::{
     stream_rng,
 };
 use rayon::prelude::*;
+use std::sync::Mutex;
 use thiserror::Error;
 
 /// Paths simulated between two hand-overs to the sink. It bounds memory and does not
@@ -57,42 +58,54 @@ pub fn run<S: ResultSink>(
 ) -> Result<(), RunError<S::Error>> {
     let steps = plan.source.steps();
     let assets = plan.source.assets();
+    // One set of buffers per worker thread, made once for the whole run (rayon may split
+    // the work into many more jobs than threads; per-job buffers would be re-allocated and
+    // fragment the heap). Index `threads` serves a caller outside the pool.
+    let threads = rayon::current_num_threads();
+    let buffers: Vec<Mutex<Option<(Scratch, PricePath)>>> =
+        (0..=threads).map(|_| Mutex::new(None)).collect();
     let mut start = 0;
     while start < plan.paths {
         let end = (start + PATHS_PER_CHUNK).min(plan.paths);
         let chunk: Vec<Result<Vec<PathOutcome>, EngineError>> = (start..end)
             .into_par_iter()
-            .map_init(
-                || {
+            .map(|path| {
+                let make = || {
                     (
                         Scratch::new(plan.book, steps),
                         PricePath::new(steps, assets),
                     )
-                },
-                |(scratch, raw), path| {
-                    let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
-                    plan.source.fill(&mut rng, raw);
-                    let outcomes = plan
-                        .policies
-                        .iter()
-                        .enumerate()
-                        .map(|(k, policy)| {
-                            simulate_path(
-                                plan.market,
-                                plan.book,
-                                policy.as_ref(),
-                                raw,
-                                plan.options,
-                                scratch,
-                                path,
-                                k,
-                            )
-                        })
-                        .collect();
-                    on_path();
-                    outcomes
-                },
-            )
+                };
+                // The thread's own buffers; fresh ones if they are busy (a re-entrant job).
+                let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+                let mut guard = buffers[slot].try_lock().ok();
+                let mut local = None;
+                let (scratch, raw) = match guard.as_deref_mut() {
+                    Some(mine) => mine.get_or_insert_with(make),
+                    None => local.insert(make()),
+                };
+                let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
+                plan.source.fill(&mut rng, raw);
+                let outcomes = plan
+                    .policies
+                    .iter()
+                    .enumerate()
+                    .map(|(k, policy)| {
+                        simulate_path(
+                            plan.market,
+                            plan.book,
+                            policy.as_ref(),
+                            raw,
+                            plan.options,
+                            scratch,
+                            path,
+                            k,
+                        )
+                    })
+                    .collect();
+                on_path();
+                outcomes
+            })
             .collect();
         for outcomes in chunk {
             for outcome in outcomes? {
