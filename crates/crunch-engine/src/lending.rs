@@ -5,7 +5,7 @@
 //! liquidated in order behind its asset's liquidity gate; bad debt realised; price
 //! feedback applied to the rest of the path.
 
-use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, take_worst, worst_first};
+use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
     Book, HealthSample, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary,
@@ -262,12 +262,13 @@ pub fn simulate_path(
                     }
                 }
                 (ScanMode::Pruned, Some(gate)) => loop {
-                    take_worst(members, ROUND, batch);
+                    let last = worst(members, ROUND, batch);
                     for m in batch.iter() {
                         walk.try_act(m);
                     }
+                    // Drop the batch and every member the gate can no longer admit.
                     let admits = gate.admission(walk.seized_value, walk.bonus);
-                    members.retain(|m| admits.admits(m.plan.seized));
+                    members.retain(|m| after(m, &last) && admits.admits(m.plan.seized));
                     if members.is_empty() {
                         break;
                     }

@@ -51,31 +51,32 @@ pub(crate) struct Member {
     pub(crate) plan: Planned,
 }
 
-/// Moves the `m` worst members (ascending `(H, account)`) into `batch`, in order, and
-/// removes them from `members`.
+/// Copies the `m` worst members (ascending `(H, account)`) into `batch`, in order, and
+/// returns the last of them; `members` is left as it is (the caller drops the batch with
+/// [`after`] in its next pass over the queue). `members` must not be empty.
 ///
-/// One pass keeps the `m` smallest keys seen so far in a sorted list (a new key enters only
-/// when it beats the list's largest, which is rare after the first few), a second moves
-/// the members up to the `m`-th key into `batch`: cheaper than a selection that moves the
-/// members around.
-pub(crate) fn take_worst(members: &mut Vec<Member>, m: usize, batch: &mut Vec<Member>) {
+/// One pass keeps the `m` smallest keys seen so far in a sorted list; a new key enters only
+/// when it beats the list's largest, which is rare after the first few. That is cheaper than
+/// a selection, which moves the members around.
+pub(crate) fn worst(members: &[Member], m: usize, batch: &mut Vec<Member>) -> Member {
     batch.clear();
-    if members.len() > m {
-        batch.extend_from_slice(&members[..m]);
-        batch.sort_unstable_by(worst_first);
-        for x in &members[m..] {
-            if worst_first(x, &batch[m - 1]).is_lt() {
-                let at = batch.partition_point(|y| worst_first(y, x).is_lt());
-                batch.pop();
-                batch.insert(at, *x);
-            }
+    let head = m.min(members.len());
+    batch.extend_from_slice(&members[..head]);
+    batch.sort_unstable_by(worst_first);
+    for x in &members[head..] {
+        if worst_first(x, &batch[head - 1]).is_lt() {
+            let at = batch.partition_point(|y| worst_first(y, x).is_lt());
+            batch.pop();
+            batch.insert(at, *x);
         }
-        let last = batch[m - 1];
-        members.retain(|x| worst_first(x, &last).is_gt());
-    } else {
-        batch.append(members);
-        batch.sort_unstable_by(worst_first);
     }
+    batch[head - 1]
+}
+
+/// Whether `x` comes after `last` in the worst-first order (is not in a batch ending at
+/// `last`).
+pub(crate) fn after(x: &Member, last: &Member) -> bool {
+    worst_first(x, last).is_gt()
 }
 
 /// The exact worst-first order: ascending health factor, ties by account index.
@@ -94,7 +95,7 @@ mod tests {
     }
 
     #[test]
-    fn take_worst_returns_the_smallest_in_order_with_ties_by_index() {
+    fn worst_returns_the_smallest_in_order_with_ties_by_index() {
         let health = [0.5, 0.2, 0.9, 0.2, 0.1, 0.7];
         let mut members: Vec<Member> = (0..6u32)
             .rev()
@@ -105,13 +106,15 @@ mod tests {
             })
             .collect();
         let mut batch = Vec::new();
-        take_worst(&mut members, 3, &mut batch);
+        let last = worst(&members, 3, &mut batch);
         assert_eq!(accounts(&batch), vec![4, 1, 3]);
+        members.retain(|x| after(x, &last));
         let mut rest = accounts(&members);
         rest.sort_unstable();
         assert_eq!(rest, vec![0, 2, 5]);
-        take_worst(&mut members, 10, &mut batch);
+        let last = worst(&members, 10, &mut batch);
         assert_eq!(accounts(&batch), vec![0, 5, 2]);
+        members.retain(|x| after(x, &last));
         assert!(members.is_empty());
     }
 }
