@@ -1,5 +1,6 @@
 """Opens a run's summary.parquet with polars and pyarrow, as a user would, and checks the
-columns of the lending-v1 specification and the run metadata."""
+columns of the lending-v1 specification (in its order, first), crunch's own columns after
+them, and the run metadata."""
 
 import sys
 
@@ -13,10 +14,11 @@ SPEC_COLUMNS = [
     "initial_debt", "initial_collateral", "capital_efficiency",
     "first_bad_debt_step", "min_health",
 ]
+EXTRA_COLUMNS = ["initial_borrowing_power", "borrowing_capacity"]
 
 path = sys.argv[1]
 df = pl.read_parquet(path)
-assert df.columns == SPEC_COLUMNS, df.columns
+assert df.columns == SPEC_COLUMNS + EXTRA_COLUMNS, df.columns
 assert df.height > 0
 assert df.schema["liquidations"] == pl.Int64 and df.schema["bad_debt"] == pl.Float64
 meta = pq.read_metadata(path).metadata
@@ -26,4 +28,4 @@ print(df.group_by("policy", maintain_order=True).agg(
     pl.col("bad_debt").mean().alias("mean_bad_debt"),
     pl.col("liquidations").mean().alias("mean_liquidations"),
 ))
-print(f"{path}: {df.height} rows with the specification's columns, read by polars and pyarrow")
+print(f"{path}: {df.height} rows with the specification's columns and crunch's, read by polars and pyarrow")

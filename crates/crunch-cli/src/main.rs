@@ -27,7 +27,7 @@ enum Command {
     /// snippet (or, with --json, one JSON object). See docs/calibration.md.
     Calibrate(calibrate::CalibrateArgs),
     /// Run a scenario and write its results (summary.parquet, and optionally
-    /// timeseries.parquet and events.parquet) into an output directory.
+    /// timeseries.parquet, events.parquet and health.parquet) into an output directory.
     Run {
         /// Scenario file (TOML; see scenarios/README.md).
         scenario: PathBuf,
@@ -43,6 +43,10 @@ enum Command {
         /// Seed, replacing the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
+        /// Write health.parquet: every indebted account's health factor at step N (0 to
+        /// the last step), before its liquidations; replaces `[output] health_step`.
+        #[arg(long, value_name = "N")]
+        health_step: Option<usize>,
         /// Replace an existing, non-empty output directory.
         #[arg(long)]
         force: bool,
@@ -78,7 +82,7 @@ enum Command {
         /// Output directory [default: RESULTS/charts].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Step marked on the time charts (and asked of the health-factor distribution).
+        /// Step marked on the time charts.
         #[arg(long)]
         step: Option<u64>,
         /// Long-form generated paths (path, step, asset, price, ...) for the fan chart
@@ -155,11 +159,15 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             paths,
             seed,
+            health_step,
             force,
             quiet,
             report,
         } => {
-            let prepared = prepare(&scenario, Overrides { seed, paths })?;
+            let mut prepared = prepare(&scenario, Overrides { seed, paths })?;
+            if let Some(step) = health_step {
+                prepared.set_health_step(step)?;
+            }
             let out = out.unwrap_or_else(|| PathBuf::from("results").join(&prepared.scenario.name));
             let options = RunOptions {
                 out: out.clone(),

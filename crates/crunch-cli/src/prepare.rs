@@ -52,6 +52,17 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     }
     let mut data: Vec<Vec<u8>> = Vec::new();
     let source = build_source(&mut scenario, &mut data)?;
+    // The scenario checked `output.health_step` against `steps`; a historical source
+    // without `steps` learns its step count from the file's window only now.
+    if let Some(h) = scenario.output.health_step {
+        if h > source.steps() {
+            bail!(
+                "{}: `output.health_step = {h}` is past the last step: the run has {} steps",
+                file.display(),
+                source.steps()
+            );
+        }
+    }
     let book = match &scenario.book {
         BookSpec::File(path) => {
             data.push(read(path).with_context(|| format!("{}: `book.file`", file.display()))?);
@@ -70,6 +81,23 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
         book,
         hash,
     })
+}
+
+impl Prepared {
+    /// Applies the command line's `--health-step`: record every indebted account's health
+    /// factor at `step` (`0 <= step <= T`) in `health.parquet`, replacing the scenario's
+    /// `output.health_step`.
+    pub fn set_health_step(&mut self, step: usize) -> Result<()> {
+        let steps = self.source.steps();
+        if step > steps {
+            bail!(
+                "{}: --health-step {step} is past the last step: the run has {steps} steps",
+                self.scenario.file.display()
+            );
+        }
+        self.scenario.output.health_step = Some(step);
+        Ok(())
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Output directory; `summary.parquet` and the optional files go in it.
+    /// Output directory; `summary.parquet` and the optional files (`timeseries.parquet`,
+    /// `events.parquet`, `health.parquet`) go in it.
     pub out: PathBuf,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -52,8 +53,12 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         timeseries: s.output.timeseries,
         events: s.output.events,
     };
+    let mut sink = ParquetSink::create(&out, layout)?;
+    if let Some(step) = s.output.health_step {
+        sink = sink.with_health(&out, step)?;
+    }
     let mut tee = Tee {
-        sink: ParquetSink::create(&out, layout)?,
+        sink,
         summaries: vec![Vec::new(); s.policies.len()],
     };
     let plan = RunPlan {
@@ -66,7 +71,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         options: RecordOptions {
             timeseries: s.output.timeseries,
             events: s.output.events,
-            health_step: None,
+            health_step: s.output.health_step,
         }
         .into(),
     };

@@ -132,6 +132,29 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
+        "health-step-past-end",
+        &[
+            "health-step-past-end.toml",
+            "line 41, `output.health_step`",
+            "must be <= steps (5), got 6",
+        ],
+    ),
+    Case {
+        name: "health-step-cli",
+        args: &["--health-step", "9"],
+        expect: &[
+            "health-step-cli.toml",
+            "--health-step 9 is past the last step: the run has 5 steps",
+        ],
+    },
+    case(
+        "health-step-historical",
+        &[
+            "health-step-historical.toml",
+            "`output.health_step = 5` is past the last step: the run has 3 steps",
+        ],
+    ),
+    case(
         "correlation-not-psd",
         &[
             "correlation-not-psd.toml",

@@ -1,5 +1,6 @@
 //! What `crunch run` writes: the summary file's columns, types, row order and metadata;
-//! the shipped scenarios; the help texts; and one hand-computed run checked to the value.
+//! the health snapshot's rows; the shipped scenarios; the help texts; and hand-computed
+//! runs checked to the value.
 
 mod common;
 use common::read_parquet;
@@ -110,7 +111,7 @@ impl Summary {
     }
 }
 
-const COLUMNS: [(&str, &str); 16] = [
+const COLUMNS: [(&str, &str); 18] = [
     ("scenario", "Utf8"),
     ("policy", "Utf8"),
     ("path", "Int64"),
@@ -127,6 +128,8 @@ const COLUMNS: [(&str, &str); 16] = [
     ("capital_efficiency", "Float64"),
     ("first_bad_debt_step", "Int64"),
     ("min_health", "Float64"),
+    ("initial_borrowing_power", "Float64"),
+    ("borrowing_capacity", "Float64"),
 ];
 
 #[test]
@@ -230,6 +233,7 @@ fn help_texts() {
         "--seed",
         "--force",
         "--quiet",
+        "--health-step",
     ] {
         assert!(run.contains(word), "crunch run --help lacks {word}:\n{run}");
     }
@@ -319,4 +323,207 @@ assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05 } }
     close("initial_collateral", 2000.0);
     close("capital_efficiency", 0.65);
     close("min_health", 1500.0 * 0.825 / 1300.0);
+    // B(0) = 1 ETH * 2000 * ltv 0.8; capacity B(0) / collateral.
+    close("initial_borrowing_power", 1600.0);
+    close("borrowing_capacity", 0.8);
+}
+
+/// A book of four accounts under two policies over ETH closes 2000, 1500, 1500:
+/// `a` (1 ETH, owes 1300), `b` (1 ETH, owes nothing), `c` (2 ETH, owes 1000) and `d`
+/// (owes 100 with no collateral).
+const FOUR_ACCOUNTS: &str = r#"name = "four"
+model = "lending-v1"
+seed = 1
+dt = 0.0027397260273972603
+
+[[assets]]
+symbol = "ETH"
+price = 2000.0
+sigma = 0.8
+
+[[assets]]
+symbol = "USDC"
+price = 1.0
+
+[market]
+source = "historical"
+file = "prices.csv"
+
+[book]
+file = "book.csv"
+
+[[policies]]
+name = "static"
+kind = "static-ltv"
+close_factor = 0.5
+assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05 } }
+
+[[policies]]
+name = "tight"
+kind = "static-ltv"
+close_factor = 0.5
+assets = { ETH = { ltv = 0.7, lt = 0.75, bonus = 0.08 } }
+
+[output]
+health_step = 1
+"#;
+
+/// One row of a health file: policy, account and health factor.
+type HealthRow = (String, String, f64);
+
+/// Every row of a health file, with its steps.
+fn health_rows(file: &Path) -> (Vec<HealthRow>, Vec<Option<i64>>) {
+    let h = Summary::read(file);
+    let names: Vec<&str> = h.columns.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["scenario", "policy", "path", "step", "account", "health"]
+    );
+    let rows = h
+        .text("policy")
+        .into_iter()
+        .zip(h.text("account"))
+        .zip(h.float("health"))
+        .map(|((p, a), x)| (p, a, x.unwrap()))
+        .collect();
+    (rows, h.int("step"))
+}
+
+/// The health snapshot by hand: one row per account with debt at the step, before the
+/// step's liquidations, per policy, in account order; `--health-step` moves it.
+#[test]
+fn health_snapshot_computed_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::write(
+        dir.join("prices.csv"),
+        "date,ETH\n2024-03-01,2000\n2024-03-02,1500\n2024-03-03,1500\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("book.csv"),
+        "account,asset,collateral,debt\n\
+         a,ETH,1,0\na,USDC,0,1300\nb,ETH,1,0\nc,ETH,2,0\nc,USDC,0,1000\nd,USDC,0,100\n",
+    )
+    .unwrap();
+    fs::write(dir.join("four.toml"), FOUR_ACCOUNTS).unwrap();
+    run(&dir.join("four.toml"), &dir.join("at1"), &[]);
+
+    let close = |got: &[HealthRow], want: &[(&str, &str, f64)]| {
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!((g.0.as_str(), g.1.as_str()), (w.0, w.1), "{got:?}");
+            assert!((g.2 - w.2).abs() <= 1e-12 * w.2.max(1.0), "{g:?} vs {w:?}");
+        }
+    };
+    // Step 1, ETH at 1500, before liquidations: H = c p lt / D; `b` owes nothing, `d`
+    // has debt without collateral (H = 0, realised as bad debt later in the step).
+    let (rows, steps) = health_rows(&dir.join("at1/health.parquet"));
+    assert_eq!(steps, [Some(1); 6]);
+    close(
+        &rows,
+        &[
+            ("static", "a", 1500.0 * 0.825 / 1300.0),
+            ("static", "c", 3000.0 * 0.825 / 1000.0),
+            ("static", "d", 0.0),
+            ("tight", "a", 1500.0 * 0.75 / 1300.0),
+            ("tight", "c", 3000.0 * 0.75 / 1000.0),
+            ("tight", "d", 0.0),
+        ],
+    );
+    // Borrowing capacity depends on the policy: 4 ETH at 2000 lent against at its ltv.
+    let s = Summary::read(&dir.join("at1/summary.parquet"));
+    let near = |got: Vec<Option<f64>>, want: [f64; 2]| {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g.unwrap() - w).abs() <= 1e-12 * w, "{got:?} vs {want:?}");
+        }
+    };
+    near(s.float("initial_borrowing_power"), [6400.0, 5600.0]);
+    near(s.float("borrowing_capacity"), [0.8, 0.7]);
+    near(s.float("capital_efficiency"), [2400.0 / 8000.0; 2]);
+
+    // Step 2 from the command line: `a` was liquidated at step 1 (R = 650, S = 650 (1 +
+    // bonus) of ETH at 1500), `d`'s debt was realised; `c` is untouched.
+    run(
+        &dir.join("four.toml"),
+        &dir.join("at2"),
+        &["--health-step", "2"],
+    );
+    let (rows, steps) = health_rows(&dir.join("at2/health.parquet"));
+    assert_eq!(steps, [Some(2); 4]);
+    let left = |bonus: f64| 1.0 - 650.0 * (1.0 + bonus) / 1500.0;
+    close(
+        &rows,
+        &[
+            ("static", "a", left(0.05) * 1500.0 * 0.825 / 650.0),
+            ("static", "c", 3000.0 * 0.825 / 1000.0),
+            ("tight", "a", left(0.08) * 1500.0 * 0.75 / 650.0),
+            ("tight", "c", 3000.0 * 0.75 / 1000.0),
+        ],
+    );
+}
+
+/// On the quickstart: at step 0 every generated account owes something, so the snapshot
+/// has exactly accounts x paths x policies rows, no lower than each path's `min_health`;
+/// at the scenario's own step the rows of each (path, policy) are in account order.
+#[test]
+fn health_snapshot_of_the_quickstart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo().join("scenarios/quickstart.toml");
+    let out = tmp.path().join("step0");
+    run(&scenario, &out, &["--paths", "2", "--health-step", "0"]);
+    let h = Summary::read(&out.join("health.parquet"));
+    assert_eq!(h.rows(), 2000 * 2 * 2);
+    assert_eq!(h.meta("crunch.scenario_name"), "quickstart");
+    let s = Summary::read(&out.join("summary.parquet"));
+    let (policy, path, health) = (h.text("policy"), h.int("path"), h.float("health"));
+    for (r, min_health) in s.float("min_health").iter().enumerate() {
+        let group = &health[r * 2000..(r + 1) * 2000];
+        assert!(
+            policy[r * 2000..(r + 1) * 2000]
+                .iter()
+                .all(|p| *p == s.text("policy")[r])
+        );
+        assert!(
+            path[r * 2000..(r + 1) * 2000]
+                .iter()
+                .all(|p| *p == s.int("path")[r])
+        );
+        let lowest = group
+            .iter()
+            .map(|x| x.unwrap())
+            .fold(f64::INFINITY, f64::min);
+        assert!(lowest >= min_health.unwrap(), "row {r}");
+    }
+
+    let text = fs::read_to_string(&scenario).unwrap();
+    let step: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("health_step = "))
+        .expect("quickstart.toml sets [output] health_step")
+        .split('#')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let out = tmp.path().join("own");
+    run(&scenario, &out, &["--paths", "3"]);
+    let h = Summary::read(&out.join("health.parquet"));
+    assert!(h.int("step").iter().all(|t| *t == Some(step)));
+    let keys: Vec<(i64, String, usize)> = h
+        .int("path")
+        .into_iter()
+        .zip(h.text("policy"))
+        .zip(h.text("account"))
+        .map(|((p, pol), a)| (p.unwrap(), pol, a.parse().unwrap()))
+        .collect();
+    assert!(
+        keys.len() > 3 * 2 * 1000 && keys.len() <= 3 * 2 * 2000,
+        "{}",
+        keys.len()
+    );
+    // Path-major, policies in file order, accounts ascending within each.
+    let order = |k: &(i64, String, usize)| (k.0, k.1 == "conservative", k.2);
+    assert!(keys.windows(2).all(|w| order(&w[0]) < order(&w[1])));
 }

@@ -26,7 +26,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A 24-path quickstart run (with timeseries) in `out`.
+/// A 24-path quickstart run (with timeseries and the health snapshot) in `out`.
 fn quickstart(out: &Path, extra: &[&str]) -> Output {
     ok(crunch()
         .arg("run")
@@ -58,14 +58,11 @@ fn run_with_report_writes_report_and_charts_next_to_the_results() {
         text.contains("| quickstart | conservative | 24 |"),
         "{text}"
     );
-    assert!(
-        text.contains("skipped health-factor distribution"),
-        "{text}"
-    );
+    assert!(text.contains("| borrowing cap. |"), "{text}");
     for f in ["report.md", "report.csv", "report.parquet"] {
         assert!(out.join("report").join(f).is_file(), "{f}");
     }
-    for stem in ["bad-debt-cdf", "timeseries", "frontier"] {
+    for stem in ["bad-debt-cdf", "timeseries", "health", "frontier"] {
         assert!(
             is_png(&out.join("charts").join(format!("{stem}.png"))),
             "{stem}.png"
@@ -75,9 +72,20 @@ fn run_with_report_writes_report_and_charts_next_to_the_results() {
             "{stem}.svg"
         );
     }
-    // No paths file: no fan chart, and the reason is printed.
+    // No paths file: no fan chart, and the reason is printed; nothing else is skipped.
     assert!(!out.join("charts/price-fan.png").exists());
     assert!(text.contains("skipped price-path fan chart"), "{text}");
+    assert_eq!(text.matches("skipped").count(), 1, "{text}");
+    let health = fs::read_to_string(out.join("charts/health.svg")).unwrap();
+    assert!(health.contains("Health factors at step 30 — quickstart"));
+    // The two policies lend against different shares of the book's collateral: the
+    // frontier has two distinct points.
+    let frontier = fs::read_to_string(out.join("charts/frontier.svg")).unwrap();
+    assert!(
+        frontier.contains("Pareto front (2 of 2 points"),
+        "two points"
+    );
+    assert!(!frontier.contains("All points share one borrowing capacity"));
 }
 
 #[test]
@@ -177,6 +185,7 @@ fn plot_and_report_on_a_batch_and_a_historical_run() {
         "bad-debt-cdf-quickstart",
         "timeseries-btc",
         "timeseries-quickstart",
+        "health-quickstart",
         "frontier",
     ] {
         assert!(
@@ -184,7 +193,14 @@ fn plot_and_report_on_a_batch_and_a_historical_run() {
             "{stem}: {text}"
         );
     }
-    assert!(text.contains("step 200"), "{text}");
+    // --step marks the time charts.
+    let ts = fs::read_to_string(charts.join("timeseries-quickstart.svg")).unwrap();
+    assert!(ts.contains("step 200"), "the step is marked");
+    // The 2018 replay has no health snapshot.
+    assert!(
+        text.contains("skipped health-factor distribution (btc): no health.parquet"),
+        "{text}"
+    );
 
     let missing = crunch()
         .arg("plot")

@@ -5,8 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `scenarios/quickstart.toml` with `events.parquet` switched on as well (it has no
-/// relative paths: its book is generated).
+/// `scenarios/quickstart.toml` with `events.parquet` switched on as well (it has
+/// `timeseries.parquet` and `health.parquet`, and no relative paths: its book is
+/// generated).
 fn quickstart_with_all_outputs(dir: &Path) -> PathBuf {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/quickstart.toml");
     let text = fs::read_to_string(&shipped).unwrap();
@@ -68,7 +69,12 @@ fn outputs_are_byte_identical_across_threads_and_runs_and_change_with_the_seed()
     let again = run(&scenario, &tmp.path().join("t2-again"), &["--threads", "2"]);
     assert_eq!(
         names(&one),
-        ["events.parquet", "summary.parquet", "timeseries.parquet"]
+        [
+            "events.parquet",
+            "health.parquet",
+            "summary.parquet",
+            "timeseries.parquet"
+        ]
     );
     for (label, other) in [("--threads 2", &two), ("second run", &again)] {
         assert_eq!(names(&one), names(other), "{label}");

@@ -8,7 +8,8 @@
 //! - [`PathsFile`]: generated price paths and model state in long form (`crunch paths`).
 //! - [`OutputDir`]: an output directory that appears whole at commit or not at all.
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
-//!   optionally `timeseries.parquet` and `events.parquet`, byte-reproducibly.
+//!   optionally `timeseries.parquet`, `events.parquet` and `health.parquet`,
+//!   byte-reproducibly.
 //!
 //! Every error is an [`IoError`] whose message names the file and, for a value, the line
 //! (CSV, 1-based physical line) or row (Parquet, 0-based data row).

@@ -1,5 +1,5 @@
-//! The Parquet result sink: `summary.parquet`, and optionally `timeseries.parquet` and
-//! `events.parquet`, written into an [`OutputDir`].
+//! The Parquet result sink: `summary.parquet`, and optionally `timeseries.parquet`,
+//! `events.parquet` and `health.parquet`, written into an [`OutputDir`].
 
 use arrow_schema::DataType::{Boolean, Float64, Int64, Utf8};
 use crunch_core::{PathOutcome, ResultSink};
@@ -15,7 +15,8 @@ pub struct SinkLayout {
     pub scenario: String,
     /// Policy names by policy index (`PathOutcome::policy`), the `policy` column.
     pub policies: Vec<String>,
-    /// Account ids by account index (the book's `ids`), the `account` column of events.
+    /// Account ids by account index (the book's `ids`), the `account` column of events
+    /// and health factors.
     pub account_ids: Vec<String>,
     /// Asset symbols by asset index, the `asset` column of events.
     pub symbols: Vec<String>,
@@ -36,13 +37,17 @@ pub struct SinkLayout {
 ///   `liquidated_accounts` (i64), `repaid_debt`, `seized_collateral`,
 ///   `liquidation_penalty`, `slippage_cost`, `initial_debt`, `initial_collateral` (f64),
 ///   `capital_efficiency` (nullable f64), `first_bad_debt_step` (nullable i64),
-///   `min_health` (nullable f64).
+///   `min_health` (nullable f64); then `initial_borrowing_power` (f64) and
+///   `borrowing_capacity` (nullable f64).
 /// - `timeseries.parquet` (if requested): `scenario, policy, path, step` (i64), `debt`,
 ///   `collateral_value` (f64), `liquidations` (i64), `repaid_debt`, `seized_collateral`,
 ///   `bad_debt_realised` (f64); row `k` of an outcome's `steps` is step `k`.
 /// - `events.parquet` (if requested): `scenario, policy, path, step` (i64), `account`
 ///   (Utf8, the book id), `asset` (Utf8, the symbol), `repaid`, `seized`, `slippage`
 ///   (f64), `full_seizure` (bool).
+/// - `health.parquet` (if requested with [`with_health`](Self::with_health)):
+///   `scenario, policy, path, step` (i64), `account` (Utf8, the book id), `health` (f64);
+///   one row per health sample, in the outcome's (account) order.
 ///
 /// Files are written as `name.tmp` in the output directory's staging area and renamed by
 /// [`finish`](Self::finish); a sink dropped before that leaves only temporary files,
@@ -52,6 +57,8 @@ pub struct ParquetSink {
     summary: ParquetFile,
     timeseries: Option<ParquetFile>,
     events: Option<ParquetFile>,
+    /// `health.parquet` and the snapshot step written in its `step` column.
+    health: Option<(ParquetFile, i64)>,
 }
 
 const KEYS: [(&str, arrow_schema::DataType, bool); 3] = [
@@ -60,12 +67,22 @@ const KEYS: [(&str, arrow_schema::DataType, bool); 3] = [
     ("path", Int64, false),
 ];
 
+/// Creates `name` in `out` with the key columns, then `cols`.
+fn open(
+    out: &OutputDir,
+    name: &str,
+    cols: &[(&str, arrow_schema::DataType, bool)],
+    metadata: &[(String, String)],
+) -> Result<ParquetFile, IoError> {
+    let fields: Vec<_> = KEYS.iter().cloned().chain(cols.iter().cloned()).collect();
+    ParquetFile::create(out.path(name), schema(&fields), metadata)
+}
+
 impl ParquetSink {
     /// Creates the files of `layout` in `out`.
     pub fn create(out: &OutputDir, layout: SinkLayout) -> Result<Self, IoError> {
         let file = |name: &str, cols: &[(&str, arrow_schema::DataType, bool)]| {
-            let fields: Vec<_> = KEYS.iter().cloned().chain(cols.iter().cloned()).collect();
-            ParquetFile::create(out.path(name), schema(&fields), &layout.metadata)
+            open(out, name, cols, &layout.metadata)
         };
         let summary = file(
             "summary.parquet",
@@ -83,6 +100,8 @@ impl ParquetSink {
                 ("capital_efficiency", Float64, true),
                 ("first_bad_debt_step", Int64, true),
                 ("min_health", Float64, true),
+                ("initial_borrowing_power", Float64, false),
+                ("borrowing_capacity", Float64, true),
             ],
         )?;
         let timeseries = layout
@@ -124,7 +143,26 @@ impl ParquetSink {
             summary,
             timeseries,
             events,
+            health: None,
         })
+    }
+
+    /// Also writes `health.parquet` in `out` from `PathOutcome::health`, with `step` (the
+    /// step of the snapshot the engine recorded) in its `step` column.
+    pub fn with_health(mut self, out: &OutputDir, step: usize) -> Result<Self, IoError> {
+        let file = open(
+            out,
+            "health.parquet",
+            &[
+                ("step", Int64, false),
+                ("account", Utf8, false),
+                ("health", Float64, false),
+            ],
+            &self.layout.metadata,
+        )?;
+        let step = int(&file, "step", step as u64)?;
+        self.health = Some((file, step));
+        Ok(self)
     }
 
     /// Writes what is buffered, closes every file and gives it its final name.
@@ -134,6 +172,9 @@ impl ParquetSink {
             f.close()?;
         }
         if let Some(f) = self.events {
+            f.close()?;
+        }
+        if let Some((f, _)) = self.health {
             f.close()?;
         }
         Ok(())
@@ -172,11 +213,17 @@ impl ResultSink for ParquetSink {
 
     fn accept(&mut self, o: &PathOutcome) -> Result<(), IoError> {
         let l = &self.layout;
-        // Check the events' indices first, so that a refused outcome writes nothing.
+        // Check the events' and health samples' indices first, so that a refused outcome
+        // writes nothing.
         if let Some(f) = &self.events {
             for e in &o.events {
                 name(f, &l.account_ids, "account", e.account as usize)?;
                 name(f, &l.symbols, "asset", e.asset as usize)?;
+            }
+        }
+        if let Some((f, _)) = &self.health {
+            for h in &o.health {
+                name(f, &l.account_ids, "account", h.account as usize)?;
             }
         }
         let f = &mut self.summary;
@@ -206,6 +253,8 @@ impl ResultSink for ParquetSink {
             Value::F64(s.capital_efficiency),
             Value::I64(first_bad),
             Value::F64(s.min_health),
+            Value::F64(Some(s.initial_borrowing_power)),
+            Value::F64(s.borrowing_capacity),
         ];
         f.push(&[&key[..], &row[..]].concat())?;
 
@@ -236,6 +285,19 @@ impl ResultSink for ParquetSink {
                     Value::F64(Some(e.seized)),
                     Value::F64(Some(e.slippage)),
                     Value::Bool(e.full_seizure),
+                ];
+                f.push(&[&key[..], &row[..]].concat())?;
+            }
+        }
+
+        if let Some((f, step)) = &mut self.health {
+            let step = *step;
+            for h in &o.health {
+                let account = name(f, &l.account_ids, "account", h.account as usize)?;
+                let row = [
+                    Value::I64(Some(step)),
+                    Value::Str(account),
+                    Value::F64(Some(h.health)),
                 ];
                 f.push(&[&key[..], &row[..]].concat())?;
             }

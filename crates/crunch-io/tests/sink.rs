@@ -6,7 +6,9 @@ use std::path::Path;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
-use crunch_core::{LiquidationEvent, PathOutcome, PathSummary, ResultSink, StepAggregate};
+use crunch_core::{
+    HealthSample, LiquidationEvent, PathOutcome, PathSummary, ResultSink, StepAggregate,
+};
 use crunch_io::{IoError, OutputDir, ParquetSink, SinkLayout};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -42,6 +44,8 @@ fn outcome(path: u64, policy: usize) -> PathOutcome {
             initial_debt: 1000.0,
             initial_collateral: if path == 1 { 0.0 } else { 2000.0 },
             capital_efficiency: (path != 1).then_some(0.5),
+            initial_borrowing_power: 1500.0 - 100.0 * policy as f64,
+            borrowing_capacity: (path != 1).then_some(0.75 - 0.05 * policy as f64),
             first_bad_debt_step: (path == 2).then_some(17),
             min_health: (path != 3).then_some(0.9 - x / 100.0),
         },
@@ -64,13 +68,29 @@ fn outcome(path: u64, policy: usize) -> PathOutcome {
             slippage: 0.01,
             full_seizure: path == 2,
         }],
+        // Path 3 has no indebted account at the snapshot's step; the others one or two.
+        health: (0..2u32)
+            .filter(|&j| path != 3 && (j == 0 || path % 2 == 0))
+            .map(|j| HealthSample {
+                account: j,
+                health: 1.25 - x / 10.0 + j as f64,
+            })
+            .collect(),
     }
 }
 
 /// Writes paths `0..paths` for both policies into `dir` and commits.
 fn write(dir: &Path, layout: SinkLayout, paths: u64) {
+    write_with_health(dir, layout, None, paths);
+}
+
+/// Like [`write`], with `health.parquet` at `health_step` when it is set.
+fn write_with_health(dir: &Path, layout: SinkLayout, health_step: Option<usize>, paths: u64) {
     let out = OutputDir::prepare(dir, false).unwrap();
     let mut sink = ParquetSink::create(&out, layout).unwrap();
+    if let Some(step) = health_step {
+        sink = sink.with_health(&out, step).unwrap();
+    }
     for p in 0..paths {
         for k in 0..2 {
             sink.accept(&outcome(p, k)).unwrap();
@@ -154,6 +174,8 @@ fn summary_timeseries_and_events_read_back() {
             "capital_efficiency",
             "first_bad_debt_step",
             "min_health",
+            "initial_borrowing_power",
+            "borrowing_capacity",
         ]
     );
     assert_eq!(
@@ -201,6 +223,20 @@ fn summary_timeseries_and_events_read_back() {
     assert_eq!(mh[0], Some(0.9));
     assert_eq!(mh[6], None);
     assert_eq!(s["min_health"].null_count(), 2);
+    assert_eq!(
+        f64s(&s, "initial_borrowing_power")[..2],
+        [Some(1500.0), Some(1400.0)]
+    );
+    assert_eq!(
+        f64s(&s, "borrowing_capacity")[..4],
+        [Some(0.75), Some(0.7), None, None]
+    );
+    assert!(
+        s.schema()
+            .field_with_name("borrowing_capacity")
+            .unwrap()
+            .is_nullable()
+    );
     assert!(
         !s.schema()
             .field_with_name("bad_debt")
@@ -334,4 +370,77 @@ fn prepare_refuses_a_non_empty_directory_and_leaves_it_untouched() {
     assert_eq!(s.num_rows(), 1);
     assert_eq!(i64s(&s, "path"), [Some(9)]);
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn health_snapshot_has_one_row_per_indebted_account() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("run");
+    write_with_health(&dir, layout(false, false), Some(30), 4);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["health.parquet", "summary.parquet"]);
+
+    let (h, kv) = read(&dir.join("health.parquet"));
+    assert_eq!(kv[0].0, "crunch.seed", "the run's metadata");
+    assert_eq!(
+        names(&h),
+        ["scenario", "policy", "path", "step", "account", "health"]
+    );
+    for (name, t) in [
+        ("path", "Int64"),
+        ("step", "Int64"),
+        ("account", "Utf8"),
+        ("health", "Float64"),
+    ] {
+        let field = h.schema().field_with_name(name).unwrap().clone();
+        assert_eq!(format!("{:?}", field.data_type()), t, "{name}");
+        assert!(!field.is_nullable(), "{name}");
+    }
+    // Per (path, policy): paths 0 and 2 have two indebted accounts, path 1 one, path 3
+    // none; in (path, policy, account) order.
+    assert_eq!(h.num_rows(), 2 * (2 + 1 + 2));
+    assert_eq!(i64s(&h, "step"), [Some(30); 10]);
+    assert_eq!(i64s(&h, "path"), [0, 0, 0, 0, 1, 1, 2, 2, 2, 2].map(Some));
+    assert_eq!(
+        strs(&h, "policy")[..5],
+        ["static", "static", "tight", "tight", "static"]
+    );
+    assert_eq!(
+        strs(&h, "account"),
+        [
+            "alice", "bob", "alice", "bob", "alice", "alice", "alice", "bob", "alice", "bob"
+        ]
+    );
+    assert_eq!(strs(&h, "scenario"), ["b1"; 10]);
+    let health = f64s(&h, "health");
+    assert_eq!(
+        health[..4],
+        [Some(1.25), Some(2.25), Some(1.24), Some(2.24)]
+    );
+    assert_eq!(health[5], Some(1.25 - 0.11));
+}
+
+#[test]
+fn a_health_sample_of_an_unknown_account_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let out = OutputDir::prepare(&root.path().join("run"), false).unwrap();
+    let mut sink = ParquetSink::create(&out, layout(false, false))
+        .unwrap()
+        .with_health(&out, 1)
+        .unwrap();
+    let mut o = outcome(0, 0);
+    o.health.push(HealthSample {
+        account: 7,
+        health: 1.0,
+    });
+    let e = sink.accept(&o).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("health.parquet: account index 7 is out of range (the layout names 2)"),
+        "{e}"
+    );
 }

@@ -21,6 +21,11 @@ pub(crate) fn usd(x: f64) -> String {
     }
 }
 
+/// A count with thousands separators: `997075` → `997,075`.
+pub(crate) fn count(n: usize) -> String {
+    usd(n as f64)
+}
+
 /// `0.1234` → `12.34 %`.
 pub(crate) fn percent(x: f64) -> String {
     if x.is_finite() {
@@ -69,6 +74,7 @@ mod tests {
         assert_eq!(usd(0.0), "0");
         assert_eq!(usd(f64::NAN), "n/a");
         assert_eq!(percent(0.4859), "48.59 %");
+        assert_eq!(count(997_075), "997,075");
         assert_eq!(usd_short(0.0), "0");
         assert_eq!(usd_short(12_000.0), "12k");
         assert_eq!(usd_short(3_400_000.0), "3.4M");

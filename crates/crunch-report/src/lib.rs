@@ -1,8 +1,8 @@
 //! Reports and charts from crunch result directories.
 //!
 //! A *result directory* is what `crunch run` writes: `summary.parquet` and optionally
-//! `timeseries.parquet`, `events.parquet` (and, when a path generator wrote it,
-//! `paths.parquet`). A *batch* is a directory whose immediate subdirectories are result
+//! `timeseries.parquet`, `events.parquet`, `health.parquet` (and, when a path generator
+//! wrote it, `paths.parquet`). A *batch* is a directory whose immediate subdirectories are result
 //! directories. Both are accepted everywhere.
 //!
 //! - [`build_report`] aggregates every `summary.parquet` with lazy polars scans into one row
@@ -38,12 +38,12 @@ mod report;
 mod write;
 
 pub use charts::data::{
-    CdfSeries, FanAsset, FanData, FrontierPoint, TimeseriesData, TimeseriesPolicy, load_fan,
-    load_timeseries,
+    CdfSeries, FanAsset, FanData, FrontierPoint, HealthData, HealthSeries, TimeseriesData,
+    TimeseriesPolicy, load_fan, load_health, load_timeseries,
 };
 pub use charts::{
     ChartFile, PlotOptions, PlotOutcome, Skipped, plot, render_bad_debt_cdf, render_fan,
-    render_frontier, render_timeseries,
+    render_frontier, render_health, render_timeseries,
 };
 pub use discover::{RunDir, RunMeta, discover_runs, read_kv_metadata};
 pub use error::ReportError;

@@ -38,8 +38,13 @@ pub struct ReportRow {
     pub liquidation_penalty_mean: f64,
     /// Mean slippage cost per path, USD.
     pub slippage_cost_mean: f64,
-    /// Capital efficiency (mean of the column; it is the same on every path).
+    /// Capital efficiency, initial debt / initial collateral value (mean of the column;
+    /// it is the same on every path and, the book being fixed, under every policy).
     pub capital_efficiency: Option<f64>,
+    /// Borrowing capacity, initial borrowing power / initial collateral value: the share
+    /// of collateral value the policy lends against (mean of the column, the same on
+    /// every path); `None` for results written before the column existed.
+    pub borrowing_capacity: Option<f64>,
     /// The baseline policy of the paired difference.
     pub baseline: String,
     /// Mean of the per-path differences `bad_debt - baseline bad_debt`, USD.
@@ -62,12 +67,41 @@ pub struct Report {
 
 const SUMMARY: &str = "summary.parquet";
 
-/// Lazy scan of every run's `summary.parquet` with a `run` column naming its directory.
+/// The columns of `summary.parquet` the report reads, besides `borrowing_capacity`.
+const READ: [&str; 9] = [
+    "scenario",
+    "policy",
+    "path",
+    "bad_debt",
+    "liquidations",
+    "repaid_debt",
+    "liquidation_penalty",
+    "slippage_cost",
+    "capital_efficiency",
+];
+
+/// Lazy scan of the columns the report reads of every run's `summary.parquet`, with a
+/// `run` column naming its directory. A file without `borrowing_capacity` (written
+/// before the column existed) reads it as null.
 pub(crate) fn scan_summaries(runs: &[RunDir]) -> Result<LazyFrame, ReportError> {
     let frames = runs
         .iter()
         .map(|run| {
-            scan(&run.file(SUMMARY)).map(|lf| lf.with_column(lit(run.label.as_str()).alias("run")))
+            let file = run.file(SUMMARY);
+            let mut lf = scan(&file)?;
+            let schema = lf.collect_schema().map_err(ReportError::polars(&file))?;
+            let capacity = match schema.get("borrowing_capacity") {
+                Some(_) => col("borrowing_capacity"),
+                None => lit(NULL)
+                    .cast(DataType::Float64)
+                    .alias("borrowing_capacity"),
+            };
+            let columns = READ
+                .iter()
+                .map(|c| col(*c))
+                .chain([capacity, lit(run.label.as_str()).alias("run")])
+                .collect::<Vec<_>>();
+            Ok(lf.select(columns))
         })
         .collect::<Result<Vec<_>, _>>()?;
     concat(
@@ -153,6 +187,7 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
                 .alias("liquidation_penalty_mean"),
             col("slippage_cost").mean().alias("slippage_cost_mean"),
             col("capital_efficiency").mean().alias("capital_efficiency"),
+            col("borrowing_capacity").mean().alias("borrowing_capacity"),
         ])
         .collect()
         .map_err(err)?;
@@ -241,6 +276,7 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
     let penalty = column("liquidation_penalty_mean")?;
     let slippage = column("slippage_cost_mean")?;
     let efficiency = column("capital_efficiency")?;
+    let capacity = column("borrowing_capacity")?;
 
     let mut rows = Vec::with_capacity(stats.height());
     for i in 0..stats.height() {
@@ -290,6 +326,7 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
             liquidation_penalty_mean: penalty[i].unwrap_or(f64::NAN),
             slippage_cost_mean: slippage[i].unwrap_or(f64::NAN),
             capital_efficiency: efficiency[i],
+            borrowing_capacity: capacity[i],
             baseline: b.clone(),
             diff_bad_debt_mean: dm,
             diff_ci_low: half.map(|h| dm - h),

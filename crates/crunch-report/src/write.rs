@@ -20,7 +20,7 @@ pub struct ReportFiles {
 }
 
 /// Column names of the CSV and Parquet files, in order.
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 21] = [
     "run",
     "scenario",
     "policy",
@@ -36,6 +36,7 @@ const COLUMNS: [&str; 20] = [
     "liquidation_penalty_mean",
     "slippage_cost_mean",
     "capital_efficiency",
+    "borrowing_capacity",
     "baseline",
     "diff_bad_debt_mean",
     "diff_ci_low",
@@ -69,8 +70,11 @@ impl Report {
         out.push_str(
             "\nBad debt and money columns in USD, means per path. Quantiles interpolate \
              linearly between order statistics (type 7); ES99 is the mean of the worst \
-             ⌈n/100⌉ paths. Δ is the paired difference of bad debt against the baseline \
-             on the same paths, mean [95 % CI = mean ± 1.96·sd/√n].\n\n",
+             ⌈n/100⌉ paths. Cap. eff. is initial debt / initial collateral value (the \
+             book's, the same under every policy); borrowing cap. is the share of \
+             collateral value the policy lends against (Σ c·p·ltv / Σ c·p at step 0). Δ \
+             is the paired difference of bad debt against the baseline on the same paths, \
+             mean [95 % CI = mean ± 1.96·sd/√n].\n\n",
         );
         let mut header = vec![];
         if batch {
@@ -91,6 +95,7 @@ impl Report {
             "penalty",
             "slippage",
             "cap. eff.",
+            "borrowing cap.",
             "baseline",
             "Δ mean bad debt [95 % CI]",
         ]);
@@ -123,6 +128,7 @@ impl Report {
                 usd(r.liquidation_penalty_mean),
                 usd(r.slippage_cost_mean),
                 r.capital_efficiency.map_or("n/a".into(), percent),
+                r.borrowing_capacity.map_or("n/a".into(), percent),
                 r.baseline.clone(),
                 diff_cell(r),
             ]);
@@ -161,6 +167,7 @@ impl Report {
                 f(r.liquidation_penalty_mean),
                 f(r.slippage_cost_mean),
                 o(r.capital_efficiency),
+                o(r.borrowing_capacity),
                 csv_field(&r.baseline),
                 f(r.diff_bad_debt_mean),
                 o(r.diff_ci_low),
@@ -196,11 +203,12 @@ impl Report {
             COLUMNS[12] => x(|r| r.liquidation_penalty_mean),
             COLUMNS[13] => x(|r| r.slippage_cost_mean),
             COLUMNS[14] => o(|r| r.capital_efficiency),
-            COLUMNS[15] => s(|r| r.baseline.clone()),
-            COLUMNS[16] => x(|r| r.diff_bad_debt_mean),
-            COLUMNS[17] => o(|r| r.diff_ci_low),
-            COLUMNS[18] => o(|r| r.diff_ci_high),
-            COLUMNS[19] => seeds,
+            COLUMNS[15] => o(|r| r.borrowing_capacity),
+            COLUMNS[16] => s(|r| r.baseline.clone()),
+            COLUMNS[17] => x(|r| r.diff_bad_debt_mean),
+            COLUMNS[18] => o(|r| r.diff_ci_low),
+            COLUMNS[19] => o(|r| r.diff_ci_high),
+            COLUMNS[20] => seeds,
         )
     }
 }

@@ -5,8 +5,9 @@ mod common;
 
 use common::*;
 use crunch_report::{
-    CdfSeries, ChartFile, FrontierPoint, PlotOptions, load_fan, load_timeseries, plot,
-    render_bad_debt_cdf, render_fan, render_frontier, render_timeseries,
+    CdfSeries, ChartFile, FrontierPoint, HealthData, HealthSeries, PlotOptions, load_fan,
+    load_health, load_timeseries, plot, render_bad_debt_cdf, render_fan, render_frontier,
+    render_health, render_timeseries,
 };
 use std::path::Path;
 
@@ -154,22 +155,22 @@ fn frontier() {
     let points = vec![
         FrontierPoint {
             label: "aggressive".into(),
-            capital_efficiency: 0.62,
+            borrowing_capacity: 0.62,
             p99_bad_debt: 9.0e6,
         },
         FrontierPoint {
             label: "aave-like".into(),
-            capital_efficiency: 0.55,
+            borrowing_capacity: 0.55,
             p99_bad_debt: 4.0e6,
         },
         FrontierPoint {
             label: "dominated".into(),
-            capital_efficiency: 0.50,
+            borrowing_capacity: 0.50,
             p99_bad_debt: 6.0e6,
         },
         FrontierPoint {
             label: "conservative".into(),
-            capital_efficiency: 0.45,
+            borrowing_capacity: 0.45,
             p99_bad_debt: 1.0e6,
         },
     ];
@@ -185,23 +186,23 @@ fn frontier() {
         &f,
         &[
             "Efficiency–solvency frontier — sweep",
-            "capital efficiency",
+            "borrowing capacity: share of collateral value the policy lends against",
             "p99 bad debt",
             "Pareto front (3 of 4 points",
             "dominated",
             "scenario sweep, seed 7",
         ],
     );
-    // Degenerate: one capital efficiency for every policy.
+    // Degenerate: one borrowing capacity for every policy.
     let same = vec![
         FrontierPoint {
             label: "a".into(),
-            capital_efficiency: 0.4859,
+            borrowing_capacity: 0.4859,
             p99_bad_debt: 8.0e6,
         },
         FrontierPoint {
             label: "b".into(),
-            capital_efficiency: 0.4859,
+            borrowing_capacity: 0.4859,
             p99_bad_debt: 2.5e6,
         },
     ];
@@ -216,7 +217,7 @@ fn frontier() {
     check(
         &f,
         &[
-            "All points share one capital efficiency",
+            "All points share one borrowing capacity",
             "Pareto front (1 of 2 points",
         ],
     );
@@ -295,11 +296,98 @@ fn timeseries_and_fan_from_parquet() {
 }
 
 #[test]
+fn health_distribution_from_parquet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let data = policies(40, 5);
+    write_run(&run, "fixture", 5, &data, None);
+    let written = write_health(&run, "fixture", 5, &data, 300, 30);
+    let health = load_health(&run.join("health.parquet")).unwrap();
+    assert_eq!(health.step, 30);
+    assert_eq!(health.paths, 40);
+    let names: Vec<&str> = health.policies.iter().map(|p| p.policy.as_str()).collect();
+    assert_eq!(names, ["aave-like", "conservative", "tight"], "file order");
+    // Every value comes back, sorted.
+    for (series, mut want) in health.policies.iter().zip(written) {
+        want.sort_by(f64::total_cmp);
+        assert_eq!(series.values, want, "{}", series.policy);
+    }
+    // Health falls with the policy index: more accounts below H = 1.
+    let below = |p: &HealthSeries| p.values.iter().filter(|&&h| h < 1.0).count();
+    assert!(below(&health.policies[0]) < below(&health.policies[2]));
+    let f = render_health(
+        &health,
+        "fixture",
+        "scenario fixture, seed 5",
+        tmp.path(),
+        "health",
+    )
+    .unwrap();
+    check(
+        &f,
+        &[
+            "Health factors at step 30 — fixture",
+            "health factor H = Σ c·p·lt / D (ratio)",
+            "share of indebted accounts with H ≤ x, 40 paths pooled",
+            "H < 1: liquidatable",
+            "H = 1: the liquidation threshold",
+            "aave-like: ",
+            " below H = 1, ",
+            "tight",
+            "scenario fixture, seed 5; H before the liquidations of step 30; x axis cut at H = ",
+        ],
+    );
+
+    // One path, one policy, a tight distribution: the axis keeps room right of H = 1.
+    let one = HealthData {
+        step: 0,
+        paths: 1,
+        policies: vec![HealthSeries {
+            policy: "only".into(),
+            values: (0..200).map(|i| 0.9 + i as f64 / 1000.0).collect(),
+        }],
+    };
+    let f = render_health(&one, "one", "scenario one, seed 1", tmp.path(), "one").unwrap();
+    check(
+        &f,
+        &[
+            "Health factors at step 0 — one",
+            "only: 50.00 % below H = 1, 0.00 % beyond H = 1.5 (n = 200)",
+        ],
+    );
+
+    // A file with two steps is not a snapshot; an empty one has nothing to draw.
+    let bad = |steps: Vec<i64>| {
+        let n = steps.len();
+        let mut df = polars::df!(
+            "scenario" => vec!["s"; n], "policy" => vec!["p"; n], "path" => vec![0i64; n],
+            "step" => steps, "account" => vec!["a"; n], "health" => vec![1.5; n],
+        )
+        .unwrap();
+        let file = tmp.path().join(format!("bad-{n}.parquet"));
+        write(&mut df, &file, metadata("s", 1, 1));
+        load_health(&file).unwrap_err().to_string()
+    };
+    let err = bad(vec![3, 4]);
+    assert!(
+        err.contains("holds several steps (3 .. 4): a health snapshot has one step"),
+        "{err}"
+    );
+    let err = bad(vec![]);
+    assert!(
+        err.contains("no rows: no account had debt at the snapshot step"),
+        "{err}"
+    );
+}
+
+#[test]
 fn plot_draws_every_chart_it_has_data_for_and_explains_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    write_run(&run, "fixture", 11, &policies(50, 11), Some(20));
+    let data = policies(50, 11);
+    write_run(&run, "fixture", 11, &data, Some(20));
     write_paths(&run.join("paths.parquet"), "fixture", 11, 30, 20);
+    write_health(&run, "fixture", 11, &data, 100, 12);
     let out = plot(
         &run,
         &PlotOptions {
@@ -315,6 +403,7 @@ fn plot_draws_every_chart_it_has_data_for_and_explains_the_rest() {
             "bad-debt distribution",
             "liquidations and debt over time",
             "price-path fan chart",
+            "health-factor distribution",
             "efficiency–solvency frontier"
         ]
     );
@@ -322,17 +411,9 @@ fn plot_draws_every_chart_it_has_data_for_and_explains_the_rest() {
         assert!(f.png.starts_with(run.join("charts")), "{}", f.png.display());
         check(f, &["scenario fixture, seed 11"]);
     }
-    assert_eq!(out.skipped.len(), 1);
-    assert!(
-        out.skipped[0].reason.contains("step 12"),
-        "{}",
-        out.skipped[0].reason
-    );
-    assert!(
-        out.skipped[0].reason.contains("min_health"),
-        "{}",
-        out.skipped[0].reason
-    );
+    assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+    let health = std::fs::read_to_string(run.join("charts/health.svg")).unwrap();
+    assert!(health.contains("Health factors at step 12"));
     // Existing charts are refused without force.
     let err = plot(&run, &PlotOptions::default()).unwrap_err();
     assert!(err.to_string().contains("--force"), "{err}");
@@ -368,6 +449,38 @@ fn plot_on_a_batch_names_charts_by_run() {
     assert_eq!(stems, ["bad-debt-cdf-one", "bad-debt-cdf-two", "frontier"]);
     let svg = std::fs::read_to_string(&out.files[2].svg).unwrap();
     assert!(svg.contains("one · aave-like"), "batch labels");
-    // Two timeseries, two fan charts and the health chart skipped.
-    assert_eq!(out.skipped.len(), 5);
+    // Per run: the timeseries, the fan chart and the health chart skipped.
+    assert_eq!(out.skipped.len(), 6);
+    let health: Vec<&str> = out
+        .skipped
+        .iter()
+        .filter(|s| s.chart.starts_with("health-factor distribution"))
+        .map(|s| s.reason.as_str())
+        .collect();
+    assert_eq!(health.len(), 2);
+    assert!(
+        health[0].contains("[output] health_step = N") && health[0].contains("--health-step N"),
+        "{}",
+        health[0]
+    );
+}
+
+#[test]
+fn frontier_is_skipped_for_results_without_borrowing_capacity() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), "old", 3, &policies(30, 3), None);
+    drop_borrowing_columns(tmp.path(), "old", 3);
+    let out = plot(tmp.path(), &PlotOptions::default()).unwrap();
+    let charts: Vec<&str> = out.files.iter().map(|f| f.chart.as_str()).collect();
+    assert_eq!(charts, ["bad-debt distribution"]);
+    let frontier = out
+        .skipped
+        .iter()
+        .find(|s| s.chart == "efficiency–solvency frontier")
+        .expect("the frontier is skipped");
+    assert!(
+        frontier.reason.contains("run the scenario again"),
+        "{}",
+        frontier.reason
+    );
 }

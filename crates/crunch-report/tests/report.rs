@@ -43,6 +43,12 @@ fn check_policy(row: &crunch_report::ReportRow, p: &PolicyData, base: &PolicyDat
     assert!(close(row.liquidation_penalty_mean, mean(&p.penalty)));
     assert!(close(row.slippage_cost_mean, mean(&p.slippage)));
     assert!(close(row.capital_efficiency.unwrap(), 0.48));
+    // The policy's own borrowing capacity, as the fixture wrote it on every path.
+    assert!(
+        close(row.borrowing_capacity.unwrap(), p.borrowing_capacity),
+        "{} borrowing capacity",
+        row.policy
+    );
     // Paired difference against the baseline on the same paths.
     let d: Vec<f64> = x.iter().zip(&base.bad_debt).map(|(a, b)| a - b).collect();
     let (m, s) = (mean(&d), sd(&d));
@@ -165,6 +171,11 @@ fn written_files_agree_and_refuse_to_be_overwritten() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4);
     assert!(lines[0].starts_with("run,scenario,policy,paths,bad_debt_mean,"));
+    assert!(
+        lines[0].contains(",capital_efficiency,borrowing_capacity,baseline,"),
+        "{}",
+        lines[0]
+    );
     let fields: Vec<&str> = lines[2].split(',').collect();
     assert_eq!(fields[2], "conservative");
     assert!(close(
@@ -189,6 +200,17 @@ fn written_files_agree_and_refuse_to_be_overwritten() {
         .get(2)
         .unwrap();
     assert!(close(es, es99(&data[2].bad_debt)));
+    let capacity = df.column("borrowing_capacity").unwrap().f64().unwrap();
+    for (k, p) in data.iter().enumerate() {
+        assert!(close(capacity.get(k).unwrap(), p.borrowing_capacity));
+        // CSV column 15 (0-based), Markdown as a percentage.
+        let fields: Vec<&str> = lines[k + 1].split(',').collect();
+        assert!(close(fields[15].parse().unwrap(), p.borrowing_capacity));
+        let pct = format!("{:.2} %", 100.0 * p.borrowing_capacity);
+        let start = format!("| fixture | {} |", p.name);
+        let row = md.lines().find(|l| l.starts_with(&start)).unwrap();
+        assert!(row.contains(&pct), "{row} lacks {pct}");
+    }
     let kv = crunch_report::read_kv_metadata(&files.parquet).unwrap();
     assert_eq!(
         kv.get("crunch.scenario_name").map(String::as_str),
@@ -211,4 +233,33 @@ fn no_results_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let err = build_report(tmp.path(), None).unwrap_err();
     assert!(err.to_string().contains("no results"), "{err}");
+}
+
+#[test]
+fn results_without_borrowing_capacity_report_it_as_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = policies(40, 8);
+    write_run(tmp.path(), "old", 8, &data, None);
+    drop_borrowing_columns(tmp.path(), "old", 8);
+    let report = build_report(tmp.path(), None).unwrap();
+    assert_eq!(report.rows.len(), 3);
+    for (row, p) in report.rows.iter().zip(&data) {
+        assert_eq!(row.borrowing_capacity, None);
+        check_policy_without_capacity(row, p);
+    }
+    assert!(
+        report
+            .csv()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(",0.48,,aave-like,")
+    );
+}
+
+/// The figures that do not depend on the borrowing capacity.
+fn check_policy_without_capacity(row: &crunch_report::ReportRow, p: &PolicyData) {
+    assert!(close(row.bad_debt_mean, mean(&p.bad_debt)));
+    assert!(close(row.bad_debt_p99, quantile7(&p.bad_debt, 0.99)));
+    assert!(close(row.capital_efficiency.unwrap(), 0.48));
 }

@@ -196,4 +196,5 @@ pub(crate) struct RawOutput {
     pub timeseries: bool,
     #[serde(default)]
     pub events: bool,
+    pub health_step: Option<Spanned<u64>>,
 }

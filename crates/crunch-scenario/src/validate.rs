@@ -1,7 +1,7 @@
 //! From the raw TOML to a validated [`Scenario`], collecting every problem.
 
 use crate::error::{Issue, ScenarioError};
-use crate::raw::{RawAsset, RawBook, RawPolicy, RawScenario, SNum};
+use crate::raw::{RawAsset, RawBook, RawOutput, RawPolicy, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
 use crunch_core::{AssetSpec, MarginPolicy, MarketSpec};
@@ -110,6 +110,9 @@ pub struct OutputSpec {
     pub timeseries: bool,
     /// Write `events.parquet`.
     pub events: bool,
+    /// Write `health.parquet`: every indebted account's health factor at this step,
+    /// before its liquidations (`0 <= step <= steps`).
+    pub health_step: Option<usize>,
 }
 
 /// A validated scenario.
@@ -266,7 +269,7 @@ impl Validator<'_> {
         let shocks = self.shocks(&raw.market, &market, steps);
         let book = self.book(&raw.book, base);
         let policies = self.policies(&raw.policies, &market);
-        let output = raw.output.unwrap_or_default();
+        let output = self.output(raw.output.unwrap_or_default(), steps);
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),
@@ -280,12 +283,30 @@ impl Validator<'_> {
             shocks,
             book: book?,
             policies,
-            output: OutputSpec {
-                timeseries: output.timeseries,
-                events: output.events,
-            },
+            output,
             warnings: Vec::new(),
         })
+    }
+
+    /// The optional outputs; `health_step` must lie in `0..=steps` (for a historical
+    /// source without `steps`, the run checks it against the file's window).
+    fn output(&mut self, raw: RawOutput, steps: Option<usize>) -> OutputSpec {
+        let health_step = raw.health_step.map(|h| {
+            let step = *h.get_ref();
+            if let Some(t) = steps.filter(|&t| step > t as u64) {
+                self.issue(
+                    h.span(),
+                    "output.health_step",
+                    format!("must be <= steps ({t}), got {step}"),
+                );
+            }
+            step as usize
+        });
+        OutputSpec {
+            timeseries: raw.timeseries,
+            events: raw.events,
+            health_step,
+        }
     }
 
     fn assets(&mut self, raw: &[RawAsset]) -> Vec<AssetSpec> {

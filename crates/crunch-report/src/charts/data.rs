@@ -19,8 +19,10 @@ pub struct CdfSeries {
 pub struct FrontierPoint {
     /// Label drawn next to the point (policy, or run and policy in a batch).
     pub label: String,
-    /// Capital efficiency, a ratio in [0, 1].
-    pub capital_efficiency: f64,
+    /// Borrowing capacity: the share of collateral value the policy lends against
+    /// (initial borrowing power / initial collateral value), a ratio in [0, 1]; NaN when
+    /// unknown (such a point is not drawn).
+    pub borrowing_capacity: f64,
     /// 99th percentile of bad debt, USD.
     pub p99_bad_debt: f64,
 }
@@ -49,6 +51,28 @@ pub struct TimeseriesData {
     pub policies: Vec<TimeseriesPolicy>,
     /// Number of paths averaged.
     pub paths: u64,
+}
+
+/// The health factors of one policy's indebted accounts at the snapshot step, pooled
+/// over paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthSeries {
+    /// Policy name.
+    pub policy: String,
+    /// Health factor of every (path, indebted account), sorted ascending (ratio).
+    pub values: Vec<f64>,
+}
+
+/// `health.parquet`: the health factors of every indebted account at one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthData {
+    /// The snapshot step.
+    pub step: i64,
+    /// Number of paths: the most of any policy (paths without an indebted account at the
+    /// step have no rows).
+    pub paths: u64,
+    /// One entry per policy with indebted accounts, in file order.
+    pub policies: Vec<HealthSeries>,
 }
 
 /// Price quantiles of one asset per step.
@@ -177,6 +201,55 @@ pub fn load_timeseries(file: &Path) -> Result<TimeseriesData, ReportError> {
     Ok(TimeseriesData {
         policies,
         paths: paths.iter().copied().max().unwrap_or(0) as u64,
+    })
+}
+
+/// The health factors of `health.parquet` per policy (policies in file order), sorted.
+/// The file must hold one snapshot step and at least one row.
+pub fn load_health(file: &Path) -> Result<HealthData, ReportError> {
+    let err = || ReportError::polars(file);
+    let groups = scan(file)?
+        .group_by_stable([col("policy")])
+        .agg([
+            col("path").n_unique().alias("paths"),
+            col("step").min().alias("first"),
+            col("step").max().alias("last"),
+        ])
+        .collect()
+        .map_err(err())?;
+    let names = strings(&groups, "policy").map_err(err())?;
+    let paths = ints(&groups, "paths").map_err(err())?;
+    let first = ints(&groups, "first").map_err(err())?;
+    let last = ints(&groups, "last").map_err(err())?;
+    let data_error = |problem: String| ReportError::Data {
+        path: file.to_owned(),
+        problem,
+    };
+    let step = *first
+        .first()
+        .ok_or_else(|| data_error("no rows: no account had debt at the snapshot step".into()))?;
+    if first.iter().chain(&last).any(|&t| t != step) {
+        return Err(data_error(format!(
+            "holds several steps ({} .. {}): a health snapshot has one step",
+            first.iter().min().unwrap_or(&step),
+            last.iter().max().unwrap_or(&step)
+        )));
+    }
+    let mut policies = Vec::with_capacity(names.len());
+    for policy in names {
+        let df = scan(file)?
+            .filter(col("policy").eq(lit(policy.as_str())))
+            .select([col("health")])
+            .collect()
+            .map_err(err())?;
+        let mut values = floats(&df, "health").map_err(err())?;
+        values.sort_by(f64::total_cmp);
+        policies.push(HealthSeries { policy, values });
+    }
+    Ok(HealthData {
+        step,
+        paths: paths.iter().copied().max().unwrap_or(0) as u64,
+        policies,
     })
 }
 

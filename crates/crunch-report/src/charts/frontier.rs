@@ -1,4 +1,4 @@
-//! The efficiency–solvency frontier: capital efficiency against p99 bad debt.
+//! The efficiency–solvency frontier: borrowing capacity against p99 bad debt.
 
 use super::data::FrontierPoint;
 use super::style::*;
@@ -13,24 +13,24 @@ pub(crate) struct FrontierChart<'a> {
     pub footnote: &'a str,
 }
 
-/// Indices of the points no other point dominates (at least as efficient and at most as
-/// much p99 bad debt, better in one), sorted by capital efficiency.
+/// Indices of the points no other point dominates (at least as much borrowing capacity
+/// and at most as much p99 bad debt, better in one), sorted by borrowing capacity.
 pub(crate) fn pareto_front(points: &[FrontierPoint]) -> Vec<usize> {
     let dominated = |i: usize| {
         let a = &points[i];
         points.iter().any(|b| {
-            b.capital_efficiency >= a.capital_efficiency
+            b.borrowing_capacity >= a.borrowing_capacity
                 && b.p99_bad_debt <= a.p99_bad_debt
-                && (b.capital_efficiency > a.capital_efficiency || b.p99_bad_debt < a.p99_bad_debt)
+                && (b.borrowing_capacity > a.borrowing_capacity || b.p99_bad_debt < a.p99_bad_debt)
         })
     };
     let mut front: Vec<usize> = (0..points.len())
-        .filter(|&i| !dominated(i) && points[i].capital_efficiency.is_finite())
+        .filter(|&i| !dominated(i) && points[i].borrowing_capacity.is_finite())
         .collect();
     front.sort_by(|&a, &b| {
         points[a]
-            .capital_efficiency
-            .total_cmp(&points[b].capital_efficiency)
+            .borrowing_capacity
+            .total_cmp(&points[b].borrowing_capacity)
             .then(points[a].p99_bad_debt.total_cmp(&points[b].p99_bad_debt))
     });
     front
@@ -50,9 +50,9 @@ impl FrontierChart<'_> {
         let pts: Vec<&FrontierPoint> = self
             .points
             .iter()
-            .filter(|p| p.capital_efficiency.is_finite() && p.p99_bad_debt.is_finite())
+            .filter(|p| p.borrowing_capacity.is_finite() && p.p99_bad_debt.is_finite())
             .collect();
-        let xs = pts.iter().map(|p| 100.0 * p.capital_efficiency);
+        let xs = pts.iter().map(|p| 100.0 * p.borrowing_capacity);
         let x_min = xs.clone().fold(f64::INFINITY, f64::min);
         let x_max = xs.fold(f64::NEG_INFINITY, f64::max);
         let (x_min, x_max) = if x_min.is_finite() {
@@ -71,7 +71,10 @@ impl FrontierChart<'_> {
             .map_err(e)?;
         chart
             .configure_mesh()
-            .x_desc("capital efficiency (initial debt / initial collateral value, %)")
+            .x_desc(
+                "borrowing capacity: share of collateral value the policy lends against \
+                 (Σ c·p·ltv / Σ c·p at step 0, %)",
+            )
             .y_desc("p99 bad debt per path (USD)")
             .axis_desc_style((FONT, LABEL))
             .label_style((FONT, TICK))
@@ -86,11 +89,11 @@ impl FrontierChart<'_> {
         let front = pareto_front(&owned);
         let front_pts: Vec<(f64, f64)> = front
             .iter()
-            .map(|&i| (100.0 * owned[i].capital_efficiency, owned[i].p99_bad_debt))
+            .map(|&i| (100.0 * owned[i].borrowing_capacity, owned[i].p99_bad_debt))
             .collect();
         let front_color = RGBColor(60, 60, 60);
         let front_label = format!(
-            "Pareto front ({} of {} points: no other point is both more efficient and safer)",
+            "Pareto front ({} of {} points: no other point has more capacity and less bad debt)",
             front.len(),
             owned.len()
         );
@@ -117,7 +120,7 @@ impl FrontierChart<'_> {
         }
         for (i, p) in owned.iter().enumerate() {
             let c = color(i);
-            let xy = (100.0 * p.capital_efficiency, p.p99_bad_debt);
+            let xy = (100.0 * p.borrowing_capacity, p.p99_bad_debt);
             let on_front = front.contains(&i);
             let name = format!(
                 "{} — p99 {}{}",
@@ -141,7 +144,7 @@ impl FrontierChart<'_> {
                 .legend(move |(x, y)| Circle::new((x + 12, y), 6, c.filled()));
         }
         if owned.len() > 1 && x_max - x_min < 1e-9 {
-            let note = "All points share one capital efficiency: the book (hence debt / collateral) is the same under every policy.";
+            let note = "All points share one borrowing capacity: the policies lend against the same share of collateral value.";
             area.draw_text(
                 note,
                 &TextStyle::from((FONT, NOTE).into_font()).color(&GREY),
@@ -168,19 +171,19 @@ mod tests {
     fn p(label: &str, x: f64, y: f64) -> FrontierPoint {
         FrontierPoint {
             label: label.into(),
-            capital_efficiency: x,
+            borrowing_capacity: x,
             p99_bad_debt: y,
         }
     }
 
     #[test]
-    fn pareto_front_keeps_the_non_dominated_points_in_efficiency_order() {
+    fn pareto_front_keeps_the_non_dominated_points_in_capacity_order() {
         let pts = [
             p("a", 0.5, 100.0),
             p("b", 0.6, 300.0),
-            p("c", 0.55, 400.0), // dominated by b (less efficient, more bad debt)
+            p("c", 0.55, 400.0), // dominated by b (less capacity, more bad debt)
             p("d", 0.4, 50.0),
-            p("e", 0.4, 80.0), // dominated by d (same efficiency, more bad debt)
+            p("e", 0.4, 80.0), // dominated by d (same capacity, more bad debt)
         ];
         let front: Vec<&str> = pareto_front(&pts)
             .iter()
@@ -190,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn equal_efficiency_keeps_only_the_safest() {
+    fn equal_capacity_keeps_only_the_safest() {
         let pts = [p("a", 0.48, 8e6), p("b", 0.48, 2e6)];
         assert_eq!(pareto_front(&pts), [1]);
     }

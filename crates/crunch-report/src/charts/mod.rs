@@ -4,6 +4,7 @@ mod cdf;
 pub(crate) mod data;
 mod fan;
 mod frontier;
+mod health;
 mod style;
 mod timeseries;
 
@@ -13,10 +14,12 @@ use crate::report::build_report;
 use crate::write::check_free;
 use cdf::CdfChart;
 use data::{
-    CdfSeries, FanData, FrontierPoint, TimeseriesData, load_cdf, load_fan, load_timeseries,
+    CdfSeries, FanData, FrontierPoint, HealthData, TimeseriesData, load_cdf, load_fan, load_health,
+    load_timeseries,
 };
 use fan::FanChart;
 use frontier::FrontierChart;
+use health::HealthChart;
 use plotters::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,8 +51,7 @@ pub struct Skipped {
 pub struct PlotOptions {
     /// Output directory [default: `RESULTS/charts`].
     pub out: Option<PathBuf>,
-    /// A step to mark on the time charts (and the step of the health-factor
-    /// distribution).
+    /// A step to mark on the time charts.
     pub step: Option<u64>,
     /// A long-form paths file (`path, step, asset, price, …`) for the fan chart; by
     /// default `paths.parquet` in the run directory, if there is one.
@@ -164,7 +166,7 @@ pub fn render_bad_debt_cdf(
     render!(chart, dir, stem, "bad-debt distribution")
 }
 
-/// Renders the efficiency–solvency frontier (capital efficiency against p99 bad debt,
+/// Renders the efficiency–solvency frontier (borrowing capacity against p99 bad debt,
 /// Pareto front drawn) to `dir/stem.png` and `.svg`.
 pub fn render_frontier(
     points: &[FrontierPoint],
@@ -217,6 +219,23 @@ pub fn render_fan(
     render!(chart, dir, stem, "price-path fan chart")
 }
 
+/// Renders the distribution of health factors at the snapshot step of `data` per policy
+/// (empirical CDF, liquidation line `H = 1`) to `dir/stem.png` and `.svg`.
+pub fn render_health(
+    data: &HealthData,
+    scenario: &str,
+    footnote: &str,
+    dir: &Path,
+    stem: &str,
+) -> Result<ChartFile, ReportError> {
+    let chart = HealthChart {
+        data,
+        scenario,
+        footnote,
+    };
+    render!(chart, dir, stem, "health-factor distribution")
+}
+
 fn scenario_of(run: &RunDir) -> String {
     run.meta
         .scenario_name
@@ -224,28 +243,15 @@ fn scenario_of(run: &RunDir) -> String {
         .unwrap_or_else(|| run.label.clone())
 }
 
-/// The reason the health-factor chart is not drawn.
-pub(crate) fn health_skip(step: Option<u64>) -> Skipped {
-    let at = step.map_or("a chosen step".to_owned(), |s| format!("step {s}"));
-    Skipped {
-        chart: "health-factor distribution".into(),
-        reason: format!(
-            "not drawn: the distribution of health factors at {at} needs the health of every \
-             indebted account at that step (a per-(policy, path, step, account) health table); \
-             the outputs have only `min_health`, one minimum per path over all steps, in \
-             summary.parquet"
-        ),
-    }
-}
-
 /// Renders the standard charts of `results` (a run directory or a directory of them)
 /// into `options.out` (default `results/charts`).
 ///
 /// Per run: the bad-debt distribution (`bad-debt-cdf`), liquidations and debt over time
-/// (`timeseries`, with `timeseries.parquet`) and the price fan chart (`price-fan`, with a
-/// paths file); once: the efficiency–solvency frontier (`frontier`). In a batch the
-/// per-run charts get the run's name as a suffix. Charts whose data are missing are
-/// listed in [`PlotOutcome::skipped`] with the reason.
+/// (`timeseries`, with `timeseries.parquet`), the price fan chart (`price-fan`, with a
+/// paths file) and the health-factor distribution (`health`, with `health.parquet`);
+/// once: the efficiency–solvency frontier (`frontier`). In a batch the per-run charts get
+/// the run's name as a suffix. Charts whose data are missing are listed in
+/// [`PlotOutcome::skipped`] with the reason.
 pub fn plot(results: &Path, options: &PlotOptions) -> Result<PlotOutcome, ReportError> {
     let runs = discover_runs(results)?;
     let out = options
@@ -268,6 +274,7 @@ pub fn plot(results: &Path, options: &PlotOptions) -> Result<PlotOutcome, Report
         stems.push(format!("bad-debt-cdf{s}"));
         stems.push(format!("timeseries{s}"));
         stems.push(format!("price-fan{s}"));
+        stems.push(format!("health{s}"));
     }
     let targets: Vec<PathBuf> = stems
         .iter()
@@ -346,6 +353,25 @@ pub fn plot(results: &Path, options: &PlotOptions) -> Result<PlotOutcome, Report
                     .into(),
             }),
         }
+
+        let health = run.file("health.parquet");
+        if health.is_file() {
+            let data = load_health(&health)?;
+            outcome.files.push(render_health(
+                &data,
+                &scenario,
+                &footnote,
+                &out,
+                &format!("health{s}"),
+            )?);
+        } else {
+            outcome.skipped.push(Skipped {
+                chart: format!("health-factor distribution ({})", run.label),
+                reason: "no health.parquet: set `[output] health_step = N` in the scenario or \
+                         run it with --health-step N"
+                    .into(),
+            });
+        }
     }
 
     let report = build_report(results, None)?;
@@ -358,10 +384,19 @@ pub fn plot(results: &Path, options: &PlotOptions) -> Result<PlotOutcome, Report
             } else {
                 r.policy.clone()
             },
-            capital_efficiency: r.capital_efficiency.unwrap_or(f64::NAN),
+            borrowing_capacity: r.borrowing_capacity.unwrap_or(f64::NAN),
             p99_bad_debt: r.bad_debt_p99,
         })
         .collect();
+    if !points.iter().any(|p| p.borrowing_capacity.is_finite()) {
+        outcome.skipped.push(Skipped {
+            chart: "efficiency–solvency frontier".into(),
+            reason: "no borrowing_capacity in summary.parquet (results of an older crunch): \
+                     run the scenario again"
+                .into(),
+        });
+        return Ok(outcome);
+    }
     let (subtitle, footnote) = if batch {
         let list: Vec<String> = runs.iter().map(|r| r.meta.footnote()).collect();
         (format!("{} runs", runs.len()), list.join("; "))
@@ -371,6 +406,5 @@ pub fn plot(results: &Path, options: &PlotOptions) -> Result<PlotOutcome, Report
     outcome.files.push(render_frontier(
         &points, &subtitle, &footnote, &out, "frontier",
     )?);
-    outcome.skipped.push(health_skip(options.step));
     Ok(outcome)
 }

@@ -35,9 +35,11 @@ pub fn write(df: &mut DataFrame, file: &Path, kv: Vec<(String, String)>) {
         .unwrap();
 }
 
-/// Per policy: bad debt, liquidations, repaid, penalty, slippage per path.
+/// Per policy: bad debt, liquidations, repaid, penalty, slippage per path, and the
+/// policy's borrowing capacity.
 pub struct PolicyData {
     pub name: String,
+    pub borrowing_capacity: f64,
     pub bad_debt: Vec<f64>,
     pub liquidations: Vec<i64>,
     pub repaid: Vec<f64>,
@@ -82,6 +84,7 @@ pub fn policies(n: usize, seed: u64) -> Vec<PolicyData> {
         }
         out.push(PolicyData {
             name: (*name).into(),
+            borrowing_capacity: 0.78 - 0.08 * k as f64,
             bad_debt: bad,
             liquidations: liq,
             repaid: rep,
@@ -113,6 +116,8 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
     let mut eff: Vec<Option<f64>> = vec![];
     let mut first: Vec<Option<i64>> = vec![];
     let mut minh: Vec<Option<f64>> = vec![];
+    let mut power = vec![];
+    let mut capacity: Vec<Option<f64>> = vec![];
     for p in data {
         for i in 0..n {
             sc.push(scenario.to_owned());
@@ -131,6 +136,8 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
             eff.push(Some(0.48));
             first.push(if p.bad_debt[i] > 0.0 { Some(3) } else { None });
             minh.push(Some(0.9));
+            power.push(1.0e8 * p.borrowing_capacity);
+            capacity.push(Some(p.borrowing_capacity));
         }
     }
     let mut df = df!(
@@ -139,6 +146,7 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
         "repaid_debt" => rep, "seized_collateral" => seized, "liquidation_penalty" => pen,
         "slippage_cost" => slip, "initial_debt" => idebt, "initial_collateral" => icoll,
         "capital_efficiency" => eff, "first_bad_debt_step" => first, "min_health" => minh,
+        "initial_borrowing_power" => power, "borrowing_capacity" => capacity,
     )
     .unwrap();
     write(
@@ -149,6 +157,75 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
     if let Some(t) = steps {
         write_timeseries(dir, scenario, seed, data, t);
     }
+}
+
+/// Rewrites `dir/summary.parquet` without the borrowing-power columns, as a crunch
+/// before them wrote it.
+pub fn drop_borrowing_columns(dir: &Path, scenario: &str, seed: u64) {
+    let file = dir.join("summary.parquet");
+    let mut df = LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(&file).unwrap(),
+        ScanArgsParquet::default(),
+    )
+    .unwrap()
+    .drop(cols(["initial_borrowing_power", "borrowing_capacity"]))
+    .collect()
+    .unwrap();
+    let n = df.column("path").unwrap().n_unique().unwrap();
+    write(&mut df, &file, metadata(scenario, seed, n));
+}
+
+/// Writes `health.parquet` into `dir`: at `step`, for every path and policy, the health
+/// factors of up to `accounts` indebted accounts (about one in ten owes nothing and has
+/// no row; the first account of the first policy has debt without collateral, H = 0).
+/// Health has a long right tail and falls with the policy index. Returns the values per
+/// policy, in file order.
+pub fn write_health(
+    dir: &Path,
+    scenario: &str,
+    seed: u64,
+    data: &[PolicyData],
+    accounts: usize,
+    step: i64,
+) -> Vec<Vec<f64>> {
+    let n = data[0].bad_debt.len();
+    let mut rng = Lcg(seed ^ 0x4ea1);
+    let (mut sc, mut pol, mut path, mut st, mut acc, mut h) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut per_policy = vec![Vec::new(); data.len()];
+    for i in 0..n {
+        for (k, p) in data.iter().enumerate() {
+            for j in 0..accounts {
+                let u = rng.next();
+                if rng.next() < 0.1 {
+                    continue;
+                }
+                let x = if k == 0 && j == 0 {
+                    0.0
+                } else {
+                    (0.4 + 0.55 / (1.0 - 0.9 * u)) * (1.0 - 0.08 * k as f64)
+                };
+                sc.push(scenario.to_owned());
+                pol.push(p.name.clone());
+                path.push(i as i64);
+                st.push(step);
+                acc.push(j.to_string());
+                h.push(x);
+                per_policy[k].push(x);
+            }
+        }
+    }
+    let mut df = df!(
+        "scenario" => sc, "policy" => pol, "path" => path, "step" => st, "account" => acc,
+        "health" => h,
+    )
+    .unwrap();
+    write(
+        &mut df,
+        &dir.join("health.parquet"),
+        metadata(scenario, seed, n),
+    );
+    per_policy
 }
 
 fn write_timeseries(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], t: i64) {
