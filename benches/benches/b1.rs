@@ -7,7 +7,9 @@
 //!   policies) per second, which criterion prints as `elem/s`.
 //! - `kernels/gbm_path`: generating one 365-step, 3-asset GBM path.
 //! - `kernels/simulate_path`: one policy on one pre-generated path (health factors,
-//!   worst-first liquidations behind the liquidity gate), single thread.
+//!   worst-first liquidations behind the liquidity gate), single thread;
+//!   `kernels/simulate_path_exhaustive`: the same with the reference scan (every account's
+//!   health every step, a full sort of the liquidatable ones).
 //! - `kernels/parquet_summary`: writing 10,000 summary rows to Parquet.
 //!
 //! Run: `cargo bench -p crunch-benches` (all) or `cargo bench -p crunch-benches -- b1/`.
@@ -15,7 +17,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crunch_cli::{Overrides, Prepared, prepare};
 use crunch_core::{Domain, PathOutcome, PricePath, ResultSink, stream_rng};
-use crunch_engine::{RunPlan, Scratch, SimOptions, run, simulate_path};
+use crunch_engine::{RunPlan, ScanMode, Scratch, SimOptions, run, simulate_path};
 use crunch_io::{OutputDir, ParquetSink, SinkLayout};
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -89,22 +91,31 @@ fn kernels(c: &mut Criterion) {
         .fill(&mut stream_rng(1, Domain::MarketPaths, 0), &mut raw);
     let mut scratch = Scratch::new(&p.book, steps);
     g.throughput(Throughput::Elements((p.book.len() * steps) as u64));
-    g.bench_function("simulate_path", |b| {
-        b.iter(|| {
-            let o = simulate_path(
-                &s.market,
-                &p.book,
-                s.policies[0].as_ref(),
-                &raw,
-                SimOptions::default(),
-                &mut scratch,
-                0,
-                0,
-            )
-            .unwrap();
-            black_box(o.summary.bad_debt)
-        })
-    });
+    for (name, scan) in [
+        ("simulate_path", ScanMode::Pruned),
+        ("simulate_path_exhaustive", ScanMode::Exhaustive),
+    ] {
+        let options = SimOptions {
+            scan,
+            ..SimOptions::default()
+        };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let o = simulate_path(
+                    &s.market,
+                    &p.book,
+                    s.policies[0].as_ref(),
+                    &raw,
+                    options,
+                    &mut scratch,
+                    0,
+                    0,
+                )
+                .unwrap();
+                black_box(o.summary.bad_debt)
+            })
+        });
+    }
     let outcome = simulate_path(
         &s.market,
         &p.book,
