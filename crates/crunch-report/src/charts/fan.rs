@@ -118,14 +118,7 @@ impl FanChart<'_> {
                     .label(format!("step {s}"))
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, LEGEND))
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .draw()
-                .map_err(e)?;
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         }
         Ok(())
     }

@@ -152,14 +152,7 @@ impl FrontierChart<'_> {
             )
             .map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, LEGEND))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Shared look of every chart: bundled font, palette, title and footnote.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use std::fmt::Display;
 use std::sync::Once;
@@ -75,6 +75,26 @@ pub(crate) fn frame<DB: DrawingBackend>(
         .titled(title, (FONT, TITLE).into_font().style(FontStyle::Bold))
         .map_err(e)?;
     Ok(body.margin(4, 0, 8, 24))
+}
+
+/// Draws the legend of `chart`'s labelled series at `position`, in the house style (white,
+/// slightly transparent box with a grey border).
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, LEGEND))
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(e)
 }
 
 /// A legend box for a line series.

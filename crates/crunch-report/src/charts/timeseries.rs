@@ -91,14 +91,7 @@ impl TimeseriesChart<'_> {
         if let Some(s) = self.step {
             mark_step(&mut chart, s, v_max)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, LEGEND))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
 
         // Bottom: outstanding debt.
         let d_max = self
@@ -180,14 +173,7 @@ impl TimeseriesChart<'_> {
         if let Some(s) = self.step {
             mark_step(&mut chart, s, d_max)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, LEGEND))
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     }
 }
