@@ -93,6 +93,22 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
+        "dynamic-lambda",
+        &[
+            "dynamic-lambda.toml",
+            "line 36, `policies[0].lambda`",
+            "must be in [0, 1), got 1",
+        ],
+    ),
+    case(
+        "sweep-element",
+        &[
+            "sweep-element.toml",
+            "line 37, `policies[0].assets.ETH.ltv[1]`",
+            "must be <= lt (0.825), got 0.9",
+        ],
+    ),
+    case(
         "zero-paths",
         &[
             "zero-paths.toml",

@@ -172,21 +172,71 @@ pub(crate) struct RawHolding {
     pub ltv: SNum,
 }
 
+/// A policy parameter as written: one number, or a list of numbers to sweep (each
+/// element with its own span, so that an error can name the element).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ParamValue {
+    /// `key = 0.5`.
+    One(Num),
+    /// `key = [0.5, 0.75]`.
+    Many(Vec<SNum>),
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ParamValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a list of numbers")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ParamValue, E> {
+                Ok(ParamValue::One(Num(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ParamValue, E> {
+                Ok(ParamValue::One(Num(v as f64)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ParamValue, E> {
+                Ok(ParamValue::One(Num(v as f64)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ParamValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<SNum>()? {
+                    out.push(x);
+                }
+                Ok(ParamValue::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A spanned policy parameter.
+pub(crate) type SParam = Spanned<ParamValue>;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPolicy {
     pub name: Spanned<String>,
     pub kind: Spanned<String>,
-    pub close_factor: SNum,
+    pub close_factor: SParam,
+    pub lambda: Option<SParam>,
+    pub beta: Option<SParam>,
+    pub floor: Option<SParam>,
+    pub cap: Option<SParam>,
     pub assets: Spanned<BTreeMap<String, RawTerms>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawTerms {
-    pub ltv: Num,
-    pub lt: Num,
-    pub bonus: Num,
+    pub ltv: SParam,
+    pub lt: SParam,
+    pub bonus: SParam,
+    pub sigma_ref: Option<SParam>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,12 +1,11 @@
 //! From the raw TOML to a validated [`Scenario`], collecting every problem.
 
 use crate::error::{Issue, ScenarioError};
-use crate::raw::{RawAsset, RawBook, RawOutput, RawPolicy, RawScenario, SNum};
+use crate::raw::{RawAsset, RawBook, RawOutput, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
 use crunch_core::{AssetSpec, MarginPolicy, MarketSpec};
 use crunch_market::{CommonJump, Crunch, GarchSpec, JumpSize, RegimeSwitching, Shock};
-use crunch_policy::{AssetTerms, PolicyError, StaticLtv};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -449,91 +448,5 @@ impl Validator<'_> {
                 None
             }
         }
-    }
-
-    fn policies(&mut self, raw: &[RawPolicy], market: &MarketSpec) -> Vec<Box<dyn MarginPolicy>> {
-        if raw.is_empty() {
-            self.issues.push(Issue {
-                line: None,
-                key: "policies".into(),
-                message: "at least one [[policies]] entry is required".into(),
-            });
-        }
-        let mut out: Vec<Box<dyn MarginPolicy>> = Vec::new();
-        let mut names: Vec<&str> = Vec::new();
-        for (i, p) in raw.iter().enumerate() {
-            let name = p.name.get_ref();
-            if name.trim().is_empty() {
-                self.issue(
-                    p.name.span(),
-                    format!("policies[{i}].name"),
-                    "must not be empty",
-                );
-            } else if names.contains(&name.as_str()) {
-                self.issue(
-                    p.name.span(),
-                    format!("policies[{i}].name"),
-                    format!("duplicate policy name `{name}`"),
-                );
-            }
-            names.push(name);
-            if p.kind.get_ref() != "static-ltv" {
-                self.issue(
-                    p.kind.span(),
-                    format!("policies[{i}].kind"),
-                    format!(
-                        "unknown policy kind `{}` (known: static-ltv)",
-                        p.kind.get_ref()
-                    ),
-                );
-                continue;
-            }
-            let terms: Vec<(String, AssetTerms)> = p
-                .assets
-                .get_ref()
-                .iter()
-                .map(|(s, t)| {
-                    (
-                        s.clone(),
-                        AssetTerms {
-                            ltv: t.ltv.0,
-                            lt: t.lt.0,
-                            bonus: t.bonus.0,
-                        },
-                    )
-                })
-                .collect();
-            match StaticLtv::new(name, market, p.close_factor.get_ref().0, &terms) {
-                Ok(policy) => out.push(Box::new(policy)),
-                Err(PolicyError::OutOfRange { key, value, rule }) => {
-                    let span = if key == "close_factor" {
-                        p.close_factor.span()
-                    } else {
-                        p.assets.span()
-                    };
-                    // `ltv <= lt` is the one rule between two values: show the other.
-                    let lt = key
-                        .strip_prefix("assets.")
-                        .and_then(|k| k.strip_suffix(".ltv"))
-                        .and_then(|symbol| p.assets.get_ref().get(symbol))
-                        .filter(|_| rule.ends_with("<= lt"))
-                        .map(|t| format!(" ({})", t.lt.0))
-                        .unwrap_or_default();
-                    self.issue(
-                        span,
-                        format!("policies[{i}].{key}"),
-                        format!("{rule}{lt}, got {value}"),
-                    );
-                }
-                Err(PolicyError::UnknownAsset(symbol)) => {
-                    self.issue(
-                        p.assets.span(),
-                        format!("policies[{i}].assets.{symbol}"),
-                        "unknown asset (not declared in [[assets]])",
-                    );
-                }
-            }
-        }
-        out
     }
 }

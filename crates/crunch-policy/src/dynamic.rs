@@ -1,0 +1,348 @@
+//! Policy `dynamic`: per-asset loan-to-value and liquidation threshold that scale with an
+//! EWMA of the asset's realised volatility, bounded by a floor and a cap.
+//!
+//! Per asset `i` with base terms `ltv_i <= lt_i`, bonus `bonus_i` and reference volatility
+//! `sigma_ref_i` (annualised), and policy-wide `lambda`, `beta`, `floor`, `cap`:
+//!
+//! - log-return of step `u`: `r_i(u) = ln(p[u][i] / p[u-1][i])`;
+//! - EWMA variance, annualised (J.P. Morgan/Reuters, *RiskMetrics — Technical Document*,
+//!   4th ed., 1996, §5.2.1, with `lambda = 0.94` for daily data):
+//!   `s2_i(0) = sigma_ref_i^2`, `s2_i(u) = lambda s2_i(u-1) + (1 - lambda) r_i(u)^2 / dt`;
+//! - multiplier `m_i(t) = clamp((sigma_ref_i / sqrt(s2_i(t)))^beta, floor, cap)`;
+//! - requirements at step `t`: `ltv_i(t) = ltv_i m_i(t)`, `lt_i(t) = lt_i m_i(t)`,
+//!   `bonus_i(t) = bonus_i`.
+//!
+//! One multiplier per asset keeps `ltv_i(t) <= lt_i(t)`, and `lt_i cap < 1` keeps
+//! `lt_i(t) < 1`. The estimate starts at `sigma_ref_i`, so step 0 has the base terms
+//! exactly; each return then moves it with weight `1 - lambda` (a memory of about
+//! `1 / (1 - lambda)` steps). The state reads prices only through [`MarketView`], which
+//! holds steps `0..=t`: requirements at `t` depend on no later price.
+
+use crate::PolicyError;
+use crunch_core::{MarginPolicy, MarketSpec, MarketView, PolicyState, Requirements};
+
+/// The base terms of one asset under `dynamic`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DynamicTerms {
+    /// Base maximum loan-to-value (at volatility `sigma_ref`).
+    pub ltv: f64,
+    /// Base liquidation threshold (at volatility `sigma_ref`).
+    pub lt: f64,
+    /// Liquidation bonus (fixed).
+    pub bonus: f64,
+    /// Reference annualised volatility at which the base terms apply.
+    pub sigma_ref: f64,
+}
+
+/// The policy-wide parameters of `dynamic`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DynamicParams {
+    /// Share of the debt a liquidation repays, in `(0, 1]`.
+    pub close_factor: f64,
+    /// EWMA decay `lambda` in `[0, 1)`.
+    pub lambda: f64,
+    /// Elasticity `beta >= 0` of the terms to the volatility ratio.
+    pub beta: f64,
+    /// Lowest multiplier, in `(0, 1]`.
+    pub floor: f64,
+    /// Highest multiplier, `>= 1`.
+    pub cap: f64,
+}
+
+impl DynamicParams {
+    /// RiskMetrics' daily decay 0.94, `beta = 1`, `floor = 0.5`, `cap = 1` (never looser
+    /// than the base terms), with this close factor.
+    pub fn with_close_factor(close_factor: f64) -> Self {
+        Self {
+            close_factor,
+            lambda: 0.94,
+            beta: 1.0,
+            floor: 0.5,
+            cap: 1.0,
+        }
+    }
+}
+
+/// One asset with terms: its index and terms.
+#[derive(Debug, Clone, Copy)]
+struct Term {
+    index: usize,
+    terms: DynamicTerms,
+}
+
+/// The `dynamic` policy (see the module documentation for the formula).
+#[derive(Debug, Clone)]
+pub struct Dynamic {
+    name: String,
+    params: DynamicParams,
+    dt: f64,
+    terms: Vec<Term>,
+    base: Requirements,
+}
+
+impl Dynamic {
+    /// Builds the policy; assets without terms get `ltv = lt = bonus = 0` at every step.
+    pub fn new(
+        name: &str,
+        market: &MarketSpec,
+        params: DynamicParams,
+        terms: &[(String, DynamicTerms)],
+    ) -> Result<Self, PolicyError> {
+        let range = |key: String, value: f64, ok: bool, rule| {
+            if ok {
+                Ok(())
+            } else {
+                Err(PolicyError::OutOfRange { key, value, rule })
+            }
+        };
+        let p = params;
+        let cf = p.close_factor;
+        range(
+            "close_factor".into(),
+            cf,
+            cf > 0.0 && cf <= 1.0,
+            "must be in (0, 1]",
+        )?;
+        let l = p.lambda;
+        range(
+            "lambda".into(),
+            l,
+            (0.0..1.0).contains(&l),
+            "must be in [0, 1)",
+        )?;
+        range(
+            "beta".into(),
+            p.beta,
+            p.beta.is_finite() && p.beta >= 0.0,
+            "must be >= 0",
+        )?;
+        range(
+            "floor".into(),
+            p.floor,
+            p.floor > 0.0 && p.floor <= 1.0,
+            "must be in (0, 1]",
+        )?;
+        range(
+            "cap".into(),
+            p.cap,
+            p.cap.is_finite() && p.cap >= 1.0,
+            "must be >= 1",
+        )?;
+        let mut base = Requirements::zeroed(market.len());
+        base.close_factor = cf;
+        let mut out = Vec::new();
+        for (symbol, t) in terms {
+            let index = market
+                .index_of(symbol)
+                .ok_or_else(|| PolicyError::UnknownAsset(symbol.clone()))?;
+            let key = |k: &str| format!("assets.{symbol}.{k}");
+            range(key("ltv"), t.ltv, t.ltv >= 0.0, "must be >= 0")?;
+            range(key("lt"), t.lt, t.lt < 1.0, "must be < 1")?;
+            range(key("ltv"), t.ltv, t.ltv <= t.lt, "must be <= lt")?;
+            range(key("lt"), t.lt, t.lt * p.cap < 1.0, "lt * cap must be < 1")?;
+            range(key("bonus"), t.bonus, t.bonus >= 0.0, "must be >= 0")?;
+            range(
+                key("sigma_ref"),
+                t.sigma_ref,
+                t.sigma_ref.is_finite() && t.sigma_ref > 0.0,
+                "must be > 0",
+            )?;
+            base.ltv[index] = t.ltv;
+            base.lt[index] = t.lt;
+            base.bonus[index] = t.bonus;
+            out.push(Term { index, terms: *t });
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            params,
+            dt: market.dt,
+            terms: out,
+            base,
+        })
+    }
+
+    /// The multiplier `clamp((sigma_ref / sigma)^beta, floor, cap)` for an EWMA variance.
+    fn multiplier(&self, sigma_ref: f64, variance: f64) -> f64 {
+        let p = &self.params;
+        (sigma_ref / variance.sqrt())
+            .powf(p.beta)
+            .clamp(p.floor, p.cap)
+    }
+}
+
+impl MarginPolicy for Dynamic {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn start_path(&self) -> Box<dyn PolicyState + '_> {
+        Box::new(DynamicState {
+            policy: self,
+            variance: self
+                .terms
+                .iter()
+                .map(|t| t.terms.sigma_ref * t.terms.sigma_ref)
+                .collect(),
+            seen: 0,
+        })
+    }
+}
+
+/// Per-path state: one EWMA variance per asset with terms, and the last step folded in.
+struct DynamicState<'a> {
+    policy: &'a Dynamic,
+    variance: Vec<f64>,
+    seen: usize,
+}
+
+impl PolicyState for DynamicState<'_> {
+    fn update(&mut self, market: MarketView<'_>, requirements: &mut Requirements) {
+        let p = self.policy;
+        let lambda = p.params.lambda;
+        while self.seen < market.step() {
+            let (before, now) = (market.row(self.seen), market.row(self.seen + 1));
+            for (term, var) in p.terms.iter().zip(&mut self.variance) {
+                let r = (now[term.index] / before[term.index]).ln();
+                *var = lambda * *var + (1.0 - lambda) * r * r / p.dt;
+            }
+            self.seen += 1;
+        }
+        requirements.clone_from(&p.base);
+        for (term, &var) in p.terms.iter().zip(&self.variance) {
+            let m = p.multiplier(term.terms.sigma_ref, var);
+            requirements.ltv[term.index] = term.terms.ltv * m;
+            requirements.lt[term.index] = term.terms.lt * m;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crunch_core::{AssetSpec, PricePath};
+
+    fn market() -> MarketSpec {
+        let a = |s: &str| AssetSpec {
+            symbol: s.into(),
+            price: 1.0,
+            sigma: 0.0,
+            mu: 0.0,
+            depth: None,
+            impact: 0.0,
+        };
+        MarketSpec {
+            assets: vec![a("ETH"), a("USDC")],
+            dt: 1.0,
+            phi: 0.0,
+        }
+    }
+
+    fn terms(ltv: f64, lt: f64) -> Vec<(String, DynamicTerms)> {
+        vec![(
+            "ETH".into(),
+            DynamicTerms {
+                ltv,
+                lt,
+                bonus: 0.05,
+                sigma_ref: 0.1,
+            },
+        )]
+    }
+
+    fn params() -> DynamicParams {
+        DynamicParams {
+            close_factor: 0.5,
+            lambda: 0.5,
+            beta: 1.0,
+            floor: 0.5,
+            cap: 1.2,
+        }
+    }
+
+    #[test]
+    fn base_terms_at_step_zero_then_hand_computed_ewma() {
+        let p = Dynamic::new("d", &market(), params(), &terms(0.6, 0.8)).unwrap();
+        let mut path = PricePath::new(3, 2);
+        // ETH: 100, then +ln-return 0.3 (step 1), flat (step 2), flat (step 3).
+        let up = 100.0 * 0.3f64.exp();
+        for (t, eth) in [100.0, up, up, up].into_iter().enumerate() {
+            path.row_mut(t).copy_from_slice(&[eth, 1.0]);
+        }
+        let mut state = p.start_path();
+        let mut req = Requirements::zeroed(2);
+        state.update(path.view_until(0), &mut req);
+        assert_eq!(req.ltv, vec![0.6, 0.0]);
+        assert_eq!(req.lt, vec![0.8, 0.0]);
+        assert_eq!(req.bonus, vec![0.05, 0.0]);
+        assert_eq!(req.close_factor, 0.5);
+        // Step 1: s2 = 0.5 * 0.01 + 0.5 * 0.09 = 0.05; m = 0.1 / sqrt(0.05) = 0.4472 -> 0.5.
+        state.update(path.view_until(1), &mut req);
+        assert_eq!(req.lt, vec![0.4, 0.0]);
+        assert_eq!(req.ltv, vec![0.3, 0.0]);
+        // Step 2: s2 = 0.025; m = 0.1 / sqrt(0.025) = 0.63246.
+        state.update(path.view_until(2), &mut req);
+        let m = 0.1 / 0.025f64.sqrt();
+        assert!((req.lt[0] - 0.8 * m).abs() < 1e-12);
+        assert!((req.ltv[0] - 0.6 * m).abs() < 1e-12);
+        // Step 3: s2 = 0.0125; m = 0.894.
+        state.update(path.view_until(3), &mut req);
+        let m = 0.1 / 0.0125f64.sqrt();
+        assert!((req.lt[0] - 0.8 * m).abs() < 1e-12);
+        assert_eq!(req.bonus[0], 0.05);
+    }
+
+    #[test]
+    fn calm_prices_raise_terms_up_to_the_cap() {
+        let p = Dynamic::new("d", &market(), params(), &terms(0.6, 0.8)).unwrap();
+        let mut path = PricePath::new(20, 2);
+        for t in 0..=20 {
+            path.row_mut(t).copy_from_slice(&[100.0, 1.0]);
+        }
+        let mut state = p.start_path();
+        let mut req = Requirements::zeroed(2);
+        // A skipped step is folded in as well: step 20 directly.
+        state.update(path.view_until(20), &mut req);
+        assert!((req.lt[0] - 0.8 * 1.2).abs() < 1e-15);
+        assert!((req.ltv[0] - 0.6 * 1.2).abs() < 1e-15);
+    }
+
+    #[test]
+    fn refuses_out_of_range_parameters() {
+        let m = market();
+        let err = |params: DynamicParams, t: Vec<(String, DynamicTerms)>| {
+            Dynamic::new("d", &m, params, &t).unwrap_err().to_string()
+        };
+        let with = |f: fn(&mut DynamicParams)| {
+            let mut p = params();
+            f(&mut p);
+            p
+        };
+        assert_eq!(
+            err(with(|p| p.lambda = 1.0), terms(0.6, 0.8)),
+            "`lambda` = 1: must be in [0, 1)"
+        );
+        assert_eq!(
+            err(with(|p| p.beta = -1.0), terms(0.6, 0.8)),
+            "`beta` = -1: must be >= 0"
+        );
+        assert_eq!(
+            err(with(|p| p.floor = 0.0), terms(0.6, 0.8)),
+            "`floor` = 0: must be in (0, 1]"
+        );
+        assert_eq!(
+            err(with(|p| p.cap = 0.9), terms(0.6, 0.8)),
+            "`cap` = 0.9: must be >= 1"
+        );
+        assert_eq!(
+            err(params(), terms(0.6, 0.9)),
+            "`assets.ETH.lt` = 0.9: lt * cap must be < 1"
+        );
+        assert_eq!(
+            err(params(), terms(0.7, 0.6)),
+            "`assets.ETH.ltv` = 0.7: must be <= lt"
+        );
+        let mut t = terms(0.6, 0.8);
+        t[0].1.sigma_ref = 0.0;
+        assert_eq!(err(params(), t), "`assets.ETH.sigma_ref` = 0: must be > 0");
+    }
+}

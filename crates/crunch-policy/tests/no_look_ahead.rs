@@ -1,0 +1,106 @@
+//! The `dynamic` policy is free of look-ahead: changing the price path after step `t`
+//! leaves every requirement it produced at steps `0..=t` unchanged, bit for bit.
+
+use crunch_core::{AssetSpec, MarginPolicy, MarketSpec, PricePath, Requirements};
+use crunch_policy::{Dynamic, DynamicParams, DynamicTerms};
+
+fn market() -> MarketSpec {
+    let a = |s: &str, sigma: f64| AssetSpec {
+        symbol: s.into(),
+        price: 100.0,
+        sigma,
+        mu: 0.0,
+        depth: None,
+        impact: 1.0,
+    };
+    MarketSpec {
+        assets: vec![a("ETH", 0.8), a("BTC", 0.6), a("USDC", 0.0)],
+        dt: 1.0 / 365.0,
+        phi: 0.0,
+    }
+}
+
+fn policy(market: &MarketSpec) -> Dynamic {
+    let t = |ltv, lt, sigma_ref| DynamicTerms {
+        ltv,
+        lt,
+        bonus: 0.05,
+        sigma_ref,
+    };
+    let params = DynamicParams {
+        close_factor: 0.5,
+        lambda: 0.94,
+        beta: 1.0,
+        floor: 0.3,
+        cap: 1.1,
+    };
+    let terms = [
+        ("ETH".into(), t(0.8, 0.85, 0.8)),
+        ("BTC".into(), t(0.7, 0.75, 0.6)),
+    ];
+    Dynamic::new("dynamic", market, params, &terms).unwrap()
+}
+
+/// A deterministic, rough price path: log-returns from a small linear congruential
+/// generator, scaled by `scale` after step `from` (1 before).
+fn path(steps: usize, from: usize, scale: f64, seed: u64) -> PricePath {
+    let mut p = PricePath::new(steps, 3);
+    let mut x = seed;
+    let mut log = [100f64.ln(), 100f64.ln()];
+    p.row_mut(0).copy_from_slice(&[100.0, 100.0, 1.0]);
+    for t in 1..=steps {
+        let s = if t > from { scale } else { 1.0 };
+        for l in &mut log {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            *l += s * 0.12 * u;
+        }
+        p.row_mut(t)
+            .copy_from_slice(&[log[0].exp(), log[1].exp(), 1.0]);
+    }
+    p
+}
+
+/// Requirements at every step `0..=T`, driving the state as the engine does.
+fn requirements(policy: &Dynamic, path: &PricePath) -> Vec<Requirements> {
+    let mut state = policy.start_path();
+    let mut req = Requirements::zeroed(path.assets());
+    (0..=path.steps())
+        .map(|t| {
+            state.update(path.view_until(t), &mut req);
+            req.clone()
+        })
+        .collect()
+}
+
+#[test]
+fn changing_the_future_leaves_past_requirements_unchanged() {
+    let m = market();
+    let policy = policy(&m);
+    let steps = 120;
+    let base = path(steps, steps, 1.0, 7);
+    let before = requirements(&policy, &base);
+    for t in [0, 1, 5, 30, 59, 119] {
+        // A different future: other draws, three times the volatility, a crash.
+        let mut changed = path(steps, t, 3.0, 99 + t as u64);
+        for u in 0..=t {
+            changed.row_mut(u).copy_from_slice(base.row(u));
+        }
+        for u in t + 1..=steps {
+            changed.row_mut(u)[0] *= 0.2;
+        }
+        let after = requirements(&policy, &changed);
+        assert_eq!(
+            before[..=t],
+            after[..=t],
+            "requirements up to step {t} changed"
+        );
+        assert_ne!(
+            before[t + 1..],
+            after[t + 1..],
+            "the future change had no effect"
+        );
+    }
+}
