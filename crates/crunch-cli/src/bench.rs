@@ -103,6 +103,7 @@ pub fn bench_b1(options: &BenchOptions) -> Result<BenchReport> {
         threads: Some(threads),
         force: false,
         progress: false,
+        shard: None,
     };
     let result = run_scenario(&prepared, &run);
     let seconds = started.elapsed().as_secs_f64();

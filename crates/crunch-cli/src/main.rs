@@ -57,6 +57,26 @@ enum Command {
         /// (OUT/charts/) next to the results.
         #[arg(long)]
         report: bool,
+        /// Run only shard I of N (0 <= I < N): the I-th of N contiguous, near-equal ranges
+        /// of paths, with the same per-path random streams as the whole run. Its files
+        /// carry `crunch.shard = "I/N"`; `crunch merge` joins the N shard directories.
+        /// [default OUT: results/<scenario name>.shard-I-of-N]
+        #[arg(long, value_name = "I/N")]
+        shard: Option<crunch_io::Shard>,
+    },
+    /// Join the output directories of the N shards of a run (`crunch run --shard I/N`)
+    /// into the directory the whole run writes, byte for byte. Every shard must be given
+    /// exactly once, all from the same scenario hash, seed, version and N.
+    Merge {
+        /// The shard directories, in any order.
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing, non-empty output directory.
+        #[arg(long)]
+        force: bool,
     },
     /// Summarise results per scenario and policy (bad-debt quantiles, expected shortfall,
     /// liquidations, paired differences against a baseline): Markdown to stdout, and
@@ -163,17 +183,25 @@ fn dispatch(cli: Cli) -> Result<()> {
             force,
             quiet,
             report,
+            shard,
         } => {
             let mut prepared = prepare(&scenario, Overrides { seed, paths })?;
             if let Some(step) = health_step {
                 prepared.set_health_step(step)?;
             }
-            let out = out.unwrap_or_else(|| PathBuf::from("results").join(&prepared.scenario.name));
+            let out = out.unwrap_or_else(|| {
+                let name = &prepared.scenario.name;
+                PathBuf::from("results").join(match shard {
+                    Some(k) => format!("{name}.shard-{}-of-{}", k.index(), k.count()),
+                    None => name.clone(),
+                })
+            });
             let options = RunOptions {
                 out: out.clone(),
                 threads: threads.map(|t| t as usize),
                 force,
                 progress: !quiet,
+                shard,
             };
             let stats = run_scenario(&prepared, &options)?;
             let s = &prepared.scenario;
@@ -185,12 +213,29 @@ fn dispatch(cli: Cli) -> Result<()> {
                 prepared.book.len(),
                 s.seed
             );
+            if let Some(k) = shard {
+                let r = k.paths(s.paths);
+                println!(
+                    "shard {k}: paths {}..{} ({} paths)",
+                    r.start,
+                    r.end,
+                    r.end - r.start
+                );
+            }
             print!("{}", render_table(&stats));
             println!("results in {}", out.join("summary.parquet").display());
             if report {
                 for line in crunch_cli::report_after_run(&out)? {
                     println!("{line}");
                 }
+            }
+            Ok(())
+        }
+        Command::Merge { shards, out, force } => {
+            let merged = crunch_io::merge_shards(&shards, &out, force)?;
+            println!("merged {} shards into {}:", merged.shards, out.display());
+            for (name, rows) in &merged.files {
+                println!("  {name}: {rows} rows");
             }
             Ok(())
         }

@@ -5,7 +5,7 @@ use crate::summary::{PolicyStats, policy_stats};
 use anyhow::{Context, Result};
 use crunch_core::{PathOutcome, PathSummary, ResultSink};
 use crunch_engine::{RecordOptions, RunPlan};
-use crunch_io::{IoError, OutputDir, ParquetSink, SinkLayout};
+use crunch_io::{IoError, OutputDir, ParquetSink, SHARD_KEY, Shard, SinkLayout};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 
@@ -22,6 +22,9 @@ pub struct RunOptions {
     /// Show a progress bar on stderr (it stays hidden anyway when stderr is not a
     /// terminal).
     pub progress: bool,
+    /// Run only this shard's paths ([`Shard::paths`]) and mark every file with
+    /// `crunch.shard`; `None` runs every path.
+    pub shard: Option<Shard>,
 }
 
 /// Forwards outcomes to the Parquet sink and keeps the summaries for the final table.
@@ -38,8 +41,9 @@ impl ResultSink for Tee {
     }
 }
 
-/// Runs `prepared` and publishes its output directory atomically: on any error nothing is
-/// left behind. Returns the per-policy statistics of the summary table.
+/// Runs `prepared` (or, with [`RunOptions::shard`], its shard's paths) and publishes its
+/// output directory atomically: on any error nothing is left behind. Returns the
+/// per-policy statistics of the summary table over the paths run.
 pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<PolicyStats>> {
     let s = &prepared.scenario;
     let out = OutputDir::prepare(&options.out, options.force)?;
@@ -49,7 +53,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         policies: policy_names.clone(),
         account_ids: prepared.book.ids.clone(),
         symbols: s.market.assets.iter().map(|a| a.symbol.clone()).collect(),
-        metadata: metadata(prepared),
+        metadata: metadata(prepared, options.shard),
         timeseries: s.output.timeseries,
         events: s.output.events,
     };
@@ -61,13 +65,16 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         sink,
         summaries: vec![Vec::new(); s.policies.len()],
     };
+    let paths = options
+        .shard
+        .map_or(0..s.paths, |shard| shard.paths(s.paths));
     let plan = RunPlan {
         market: &s.market,
         book: &prepared.book,
         source: prepared.source.as_ref(),
         policies: &s.policies,
         seed: s.seed,
-        paths: s.paths,
+        paths: paths.clone(),
         options: RecordOptions {
             timeseries: s.output.timeseries,
             events: s.output.events,
@@ -80,7 +87,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         builder = builder.num_threads(n);
     }
     let pool = builder.build().context("cannot start the worker threads")?;
-    let bar = progress_bar(s.paths, options.progress);
+    let bar = progress_bar(paths.end - paths.start, options.progress);
     pool.install(|| crunch_engine::run(&plan, &mut tee, &|| bar.inc(1)))
         .with_context(|| format!("running {}", s.file.display()))?;
     bar.finish_and_clear();
@@ -94,8 +101,10 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
 }
 
 /// Key-value metadata of every output file. Nothing time-, host- or thread-dependent
-/// goes in, so that identical inputs give identical bytes.
-fn metadata(prepared: &Prepared) -> Vec<(String, String)> {
+/// goes in, so that identical inputs give identical bytes. A shard's files carry the
+/// whole run's metadata (`crunch.paths` is the run's path count) followed by
+/// `crunch.shard`; `crunch merge` drops that last key.
+fn metadata(prepared: &Prepared, shard: Option<Shard>) -> Vec<(String, String)> {
     let s = &prepared.scenario;
     [
         ("crunch.version", env!("CARGO_PKG_VERSION").to_owned()),
@@ -108,6 +117,7 @@ fn metadata(prepared: &Prepared) -> Vec<(String, String)> {
         ("crunch.scenario", s.text.clone()),
     ]
     .into_iter()
+    .chain(shard.map(|shard| (SHARD_KEY, shard.to_string())))
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
 }

@@ -31,7 +31,7 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
         source: p.source.as_ref(),
         policies: &s.policies,
         seed: s.seed,
-        paths: s.paths,
+        paths: 0..s.paths,
         options: SimOptions {
             record: RecordOptions {
                 timeseries: true,

@@ -7,6 +7,7 @@ use crunch_core::{
     stream_rng,
 };
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::Mutex;
 use thiserror::Error;
 
@@ -26,8 +27,10 @@ pub struct RunPlan<'a> {
     pub policies: &'a [Box<dyn MarginPolicy>],
     /// Run seed; path `i` draws from `stream_rng(seed, MarketPaths, i)`.
     pub seed: u64,
-    /// Number of paths.
-    pub paths: u64,
+    /// The path indices to simulate: `0..P` for a whole run of `P` paths, a sub-range for
+    /// one shard of it. Path `i` is the same in both (its stream depends only on the seed
+    /// and `i`).
+    pub paths: Range<u64>,
     /// Optional outputs and the queue strategy.
     pub options: SimOptions,
 }
@@ -43,8 +46,8 @@ pub enum RunError<E> {
     Sink(E),
 }
 
-/// Runs every path of `plan` on the current rayon pool and hands the outcomes to `sink` in
-/// (path, policy) order. `on_path` is called once per finished path (for progress
+/// Runs every path of `plan.paths` on the current rayon pool and hands the outcomes to
+/// `sink` in (path, policy) order. `on_path` is called once per finished path (for progress
 /// display; it cannot influence results).
 ///
 /// Each path's prices are generated once, from the path's own RNG stream, and then read by
@@ -64,9 +67,9 @@ pub fn run<S: ResultSink>(
     let threads = rayon::current_num_threads();
     let buffers: Vec<Mutex<Option<(Scratch, PricePath)>>> =
         (0..=threads).map(|_| Mutex::new(None)).collect();
-    let mut start = 0;
-    while start < plan.paths {
-        let end = (start + PATHS_PER_CHUNK).min(plan.paths);
+    let mut start = plan.paths.start;
+    while start < plan.paths.end {
+        let end = (start + PATHS_PER_CHUNK).min(plan.paths.end);
         let chunk: Vec<Result<Vec<PathOutcome>, EngineError>> = (start..end)
             .into_par_iter()
             .map(|path| {

@@ -98,7 +98,7 @@ fn check(sigma: f64, steps: usize, barrier: f64, paths: u64) {
         source: &gbm,
         policies: &policies,
         seed: 2024,
-        paths,
+        paths: 0..paths,
         options: SimOptions::default(),
     };
     let mut sink = Liquidated(Vec::new());

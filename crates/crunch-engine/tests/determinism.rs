@@ -30,6 +30,11 @@ fn asset(symbol: &str, price: f64, sigma: f64, depth: Option<f64>) -> AssetSpec 
 }
 
 fn run_with(threads: usize, scan: ScanMode) -> Vec<PathOutcome> {
+    run_range(threads, scan, 0..600)
+}
+
+/// Runs paths `paths` of the workload.
+fn run_range(threads: usize, scan: ScanMode, paths: std::ops::Range<u64>) -> Vec<PathOutcome> {
     let market = MarketSpec {
         assets: vec![
             asset("ETH", 2000.0, 0.8, Some(2e5)),
@@ -73,7 +78,7 @@ fn run_with(threads: usize, scan: ScanMode) -> Vec<PathOutcome> {
         source: &gbm,
         policies: &policies,
         seed: 11,
-        paths: 600,
+        paths,
         options: SimOptions {
             record: RecordOptions {
                 timeseries: true,
@@ -116,4 +121,18 @@ fn pruned_scan_equals_exhaustive_scan() {
     let exhaustive = run_with(2, ScanMode::Exhaustive);
     assert!(pruned.iter().map(|o| o.summary.liquidations).sum::<u64>() > 1000);
     assert_eq!(pruned, exhaustive);
+}
+
+/// Sub-ranges of paths (the shards of `crunch run --shard`) give exactly the outcomes of
+/// the whole run for their paths, so that their concatenation is the whole run.
+#[test]
+fn path_ranges_concatenate_to_the_whole_run() {
+    let whole = run_with(2, ScanMode::Pruned);
+    let mut parts = run_range(2, ScanMode::Pruned, 0..7);
+    parts.extend(run_range(1, ScanMode::Pruned, 7..300));
+    parts.extend(run_range(2, ScanMode::Pruned, 300..300));
+    parts.extend(run_range(2, ScanMode::Pruned, 300..600));
+    assert_eq!(parts, whole);
+    let tail = run_range(2, ScanMode::Pruned, 599..600);
+    assert_eq!((tail[0].path, tail[1].path), (599, 599));
 }

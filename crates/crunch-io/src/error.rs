@@ -181,4 +181,14 @@ pub enum IoError {
         /// What does not fit.
         problem: String,
     },
+    /// A set of shard directories cannot be merged (missing, duplicated or mismatched
+    /// shards), or a shard specification is invalid.
+    #[error("{}: {problem}", path.display())]
+    Shards {
+        /// The offending shard directory (or the merge's output directory when no single
+        /// shard is at fault).
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
 }

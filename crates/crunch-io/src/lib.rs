@@ -10,6 +10,8 @@
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
 //!   optionally `timeseries.parquet`, `events.parquet` and `health.parquet`,
 //!   byte-reproducibly.
+//! - [`Shard`]: which paths shard `i` of `n` of a run simulates; [`merge_shards`]: the
+//!   shards' output directories back into the single run's, byte for byte.
 //!
 //! Every error is an [`IoError`] whose message names the file and, for a value, the line
 //! (CSV, 1-based physical line) or row (Parquet, 0-based data row).
@@ -17,10 +19,12 @@
 mod book;
 mod columns;
 mod error;
+mod merge;
 mod output_dir;
 mod parquet_file;
 mod paths_file;
 mod prices;
+mod shard;
 mod sink;
 mod table;
 mod table_csv;
@@ -29,7 +33,9 @@ mod table_parquet;
 pub use book::load_book;
 pub use columns::{SymbolColumn, price_columns};
 pub use error::{IoError, Location};
+pub use merge::{Merged, merge_shards};
 pub use output_dir::OutputDir;
 pub use paths_file::PathsFile;
 pub use prices::{PriceRequest, PriceTable, load_prices};
+pub use shard::{SHARD_KEY, Shard};
 pub use sink::{ParquetSink, SinkLayout};

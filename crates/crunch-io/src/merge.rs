@@ -1,0 +1,368 @@
+//! Merging the shards of a run (`crunch run --shard i/n`) into the output directory of
+//! the single run, byte for byte.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::error::IoError;
+use crate::output_dir::OutputDir;
+use crate::parquet_file::{ParquetFile, Value, schema};
+use crate::shard::{SHARD_KEY, Shard};
+
+/// The key under which the Arrow writer stores its schema; it is the writer's, not the
+/// run's, and is written again by the merge.
+const ARROW_SCHEMA_KEY: &str = "ARROW:schema";
+
+/// Metadata every shard must share, with the words used in messages.
+const SHARED: [(&str, &str); 5] = [
+    ("crunch.scenario_hash", "scenario hash"),
+    ("crunch.seed", "seed"),
+    ("crunch.version", "crunch version"),
+    ("crunch.paths", "path count"),
+    ("crunch.scenario_name", "scenario name"),
+];
+
+/// What [`merge_shards`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// Number of shards merged.
+    pub shards: u64,
+    /// Every file written (by name, in name order) with its number of rows.
+    pub files: Vec<(String, u64)>,
+}
+
+/// One shard directory, read and checked.
+struct ShardDir {
+    dir: PathBuf,
+    shard: Shard,
+    /// The run's metadata (without the Arrow schema), `crunch.shard` included.
+    metadata: Vec<(String, String)>,
+    /// The `.parquet` files of the directory, in name order.
+    files: Vec<String>,
+}
+
+fn shards_err(path: &Path, problem: String) -> IoError {
+    IoError::Shards {
+        path: path.to_owned(),
+        problem,
+    }
+}
+
+/// Opens `path` for reading record batches.
+fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
+    let file = File::open(path).map_err(|source| IoError::Fs {
+        path: path.to_owned(),
+        action: "open the file",
+        cause: source,
+    })?;
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
+        path: path.to_owned(),
+        cause: source,
+    })
+}
+
+/// The key-value metadata of a Parquet file, without the Arrow schema, in file order.
+fn metadata(builder: &ParquetRecordBatchReaderBuilder<File>) -> Vec<(String, String)> {
+    builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .filter(|kv| kv.key != ARROW_SCHEMA_KEY)
+        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn value<'a>(metadata: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    metadata
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Reads and checks one shard directory: a `summary.parquet` carrying `crunch.shard`, and
+/// every file with the same metadata.
+fn read_shard(dir: &Path) -> Result<ShardDir, IoError> {
+    let entries = fs::read_dir(dir).map_err(|source| IoError::Fs {
+        path: dir.to_owned(),
+        action: "read the shard directory",
+        cause: source,
+    })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| IoError::Fs {
+            path: dir.to_owned(),
+            action: "read the shard directory",
+            cause: source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".parquet") && entry.path().is_file() {
+            files.push(name);
+        }
+    }
+    files.sort();
+    if !files.iter().any(|f| f == "summary.parquet") {
+        return Err(shards_err(
+            dir,
+            "no summary.parquet: not the output directory of `crunch run --shard`".into(),
+        ));
+    }
+    let metadata = metadata(&reader(&dir.join("summary.parquet"))?);
+    let shard = value(&metadata, SHARD_KEY).ok_or_else(|| {
+        shards_err(
+            dir,
+            format!(
+                "not a shard: summary.parquet carries no `{SHARD_KEY}` (it was not written \
+                 by `crunch run --shard`)"
+            ),
+        )
+    })?;
+    let shard: Shard = shard
+        .parse()
+        .map_err(|e| shards_err(dir, format!("invalid `{SHARD_KEY}` {e}")))?;
+    for name in &files {
+        let path = dir.join(name);
+        if self::metadata(&reader(&path)?) != metadata {
+            return Err(shards_err(
+                &path,
+                "its metadata differs from that of summary.parquet in the same directory".into(),
+            ));
+        }
+    }
+    Ok(ShardDir {
+        dir: dir.to_owned(),
+        shard,
+        metadata,
+        files,
+    })
+}
+
+/// Checks that `s` belongs to the same run as `first`.
+fn check_same_run(first: &ShardDir, s: &ShardDir) -> Result<(), IoError> {
+    let other = first.dir.display();
+    if s.shard.count() != first.shard.count() {
+        return Err(shards_err(
+            &s.dir,
+            format!(
+                "shard {} is one of {} shards, but shard {} in {other} is one of {}",
+                s.shard,
+                s.shard.count(),
+                first.shard,
+                first.shard.count()
+            ),
+        ));
+    }
+    for (key, words) in SHARED {
+        let (mine, theirs) = (value(&s.metadata, key), value(&first.metadata, key));
+        if mine != theirs {
+            return Err(shards_err(
+                &s.dir,
+                format!(
+                    "{words} {} differs from {} in {other}; the shards are not from the same run",
+                    mine.unwrap_or("(none)"),
+                    theirs.unwrap_or("(none)")
+                ),
+            ));
+        }
+    }
+    let unshared = |m: &[(String, String)]| -> Vec<(String, String)> {
+        m.iter().filter(|(k, _)| k != SHARD_KEY).cloned().collect()
+    };
+    if unshared(&s.metadata) != unshared(&first.metadata) {
+        let keys: Vec<&str> = s
+            .metadata
+            .iter()
+            .chain(&first.metadata)
+            .map(|(k, _)| k.as_str())
+            .filter(|&k| k != SHARD_KEY && value(&s.metadata, k) != value(&first.metadata, k))
+            .collect();
+        return Err(shards_err(
+            &s.dir,
+            format!(
+                "metadata {} differs from {other}; the shards are not from the same run",
+                keys.first()
+                    .map_or("order".to_owned(), |k| format!("`{k}`"))
+            ),
+        ));
+    }
+    if s.files != first.files {
+        return Err(shards_err(
+            &s.dir,
+            format!(
+                "has the files {}, but {other} has {}",
+                s.files.join(", "),
+                first.files.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the shard directories `dirs` (in any order) and writes, into `out`, the files of
+/// the single run they were split from: every file's rows in shard order, the shards'
+/// metadata without `crunch.shard`, through the same writer as `crunch run`, so that the
+/// bytes are those of the single run.
+///
+/// Refuses, naming the offending directory, a directory that is not a shard, shards of
+/// different runs (scenario hash, seed, version, path count, any other metadata, or the
+/// set of files), of different shard counts, a shard given twice and an incomplete set.
+/// `out` is written like a run's output directory: whole or not at all, and an existing
+/// non-empty `out` only with `force`.
+pub fn merge_shards(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, IoError> {
+    let mut shards = dirs
+        .iter()
+        .map(|d| read_shard(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = shards
+        .first()
+        .ok_or_else(|| shards_err(out, "no shard directory to merge".into()))?;
+    for s in &shards[1..] {
+        check_same_run(first, s)?;
+    }
+    let count = first.shard.count();
+    let mut slots: Vec<Option<usize>> = vec![None; count as usize];
+    for (k, s) in shards.iter().enumerate() {
+        let slot = &mut slots[s.shard.index() as usize];
+        if let Some(j) = *slot {
+            return Err(shards_err(
+                &s.dir,
+                format!(
+                    "shard {} is given twice (also {})",
+                    s.shard,
+                    shards[j].dir.display()
+                ),
+            ));
+        }
+        *slot = Some(k);
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|&i| slots[i as usize].is_none())
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(shards_err(
+            out,
+            format!(
+                "incomplete set of shards: {} missing ({} of {count} given)",
+                missing.join(", "),
+                shards.len()
+            ),
+        ));
+    }
+    shards.sort_by_key(|s| s.shard.index());
+    let metadata: Vec<(String, String)> = shards[0]
+        .metadata
+        .iter()
+        .filter(|(k, _)| k != SHARD_KEY)
+        .cloned()
+        .collect();
+    let target = OutputDir::prepare(out, force)?;
+    let mut files = Vec::new();
+    for name in &shards[0].files {
+        let schema = column_schema(&shards[0].dir.join(name))?;
+        let mut dest = ParquetFile::create(target.path(name), schema.clone(), &metadata)?;
+        let mut rows = 0;
+        for s in &shards {
+            rows += copy_rows(&s.dir.join(name), &schema, &mut dest)?;
+        }
+        dest.close()?;
+        files.push((name.clone(), rows));
+    }
+    target.commit()?;
+    Ok(Merged {
+        shards: count,
+        files,
+    })
+}
+
+/// The columns of `path` (names, types, nullability) as an output schema, refusing
+/// columns that `crunch run` never writes.
+fn column_schema(path: &Path) -> Result<SchemaRef, IoError> {
+    let builder = reader(path)?;
+    let mut fields = Vec::new();
+    for f in builder.schema().fields() {
+        let (t, nullable) = (f.data_type(), f.is_nullable());
+        let written = match t {
+            DataType::Int64 | DataType::Float64 => true,
+            DataType::Utf8 | DataType::Boolean => !nullable,
+            _ => false,
+        };
+        if !written {
+            return Err(IoError::Layout {
+                path: path.to_owned(),
+                problem: format!(
+                    "column \"{}\" ({t}{}) is not one `crunch run` writes",
+                    f.name(),
+                    if nullable { ", nullable" } else { "" }
+                ),
+            });
+        }
+        fields.push((f.name().as_str(), t.clone(), nullable));
+    }
+    Ok(schema(&fields))
+}
+
+/// A column of a record batch, typed.
+enum Column<'a> {
+    Str(&'a StringArray),
+    I64(&'a Int64Array),
+    F64(&'a Float64Array),
+    Bool(&'a BooleanArray),
+}
+
+impl Column<'_> {
+    fn get(&self, row: usize) -> Value<'_> {
+        match self {
+            Column::Str(a) => Value::Str(a.value(row)),
+            Column::I64(a) => Value::I64(a.is_valid(row).then(|| a.value(row))),
+            Column::F64(a) => Value::F64(a.is_valid(row).then(|| a.value(row))),
+            Column::Bool(a) => Value::Bool(a.value(row)),
+        }
+    }
+}
+
+/// Appends every row of `src` to `dest`; `src` must have the columns of `expected`.
+fn copy_rows(src: &Path, expected: &SchemaRef, dest: &mut ParquetFile) -> Result<u64, IoError> {
+    if column_schema(src)? != *expected {
+        return Err(IoError::Layout {
+            path: src.to_owned(),
+            problem: "its columns differ from those of the same file in the first shard".into(),
+        });
+    }
+    let batches = reader(src)?.build().map_err(|source| IoError::Parquet {
+        path: src.to_owned(),
+        cause: source,
+    })?;
+    let mut rows = 0;
+    for batch in batches {
+        let batch: RecordBatch = batch.map_err(|source| IoError::Arrow {
+            path: src.to_owned(),
+            cause: source,
+        })?;
+        let columns: Vec<Column<'_>> = batch
+            .columns()
+            .iter()
+            .map(|c| match c.data_type() {
+                DataType::Utf8 => Column::Str(c.as_string::<i32>()),
+                DataType::Int64 => Column::I64(c.as_primitive::<Int64Type>()),
+                DataType::Float64 => Column::F64(c.as_primitive::<Float64Type>()),
+                _ => Column::Bool(c.as_boolean()),
+            })
+            .collect();
+        let mut row = Vec::with_capacity(columns.len());
+        for r in 0..batch.num_rows() {
+            row.clear();
+            row.extend(columns.iter().map(|c| c.get(r)));
+            dest.push(&row)?;
+        }
+        rows += batch.num_rows() as u64;
+    }
+    Ok(rows)
+}
