@@ -65,6 +65,21 @@ impl Scratch {
         }
     }
 
+    /// Debt `D_j` of every account, in account order, after the last step of the last
+    /// path [`simulate_path`](crate::simulate_path) ran with these buffers (zeros before
+    /// the first).
+    pub fn debt(&self) -> &[f64] {
+        &self.debt
+    }
+
+    /// Quantity of asset `asset` held by every account, in account order, after the last
+    /// step of the last path simulated with these buffers (zeros before the first).
+    /// Panics if `asset` is out of range.
+    pub fn collateral(&self, asset: usize) -> &[f64] {
+        let n = self.debt.len();
+        &self.coll[asset * n..(asset + 1) * n]
+    }
+
     /// Resets the account state to the initial book.
     pub(crate) fn reset(&mut self, book: &Book) {
         let n = book.len();
