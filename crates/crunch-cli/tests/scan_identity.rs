@@ -79,3 +79,9 @@ fn synthetic_crunch_pruned_equals_exhaustive() {
 fn historical_crash_pruned_equals_exhaustive() {
     check("btc-2018-crash.toml", None);
 }
+
+#[test]
+fn policy_comparison_pruned_equals_exhaustive() {
+    // The dynamic policy changes `lt` at every step: the screen is rebuilt each time.
+    check("policy-comparison.toml", Some(4));
+}
