@@ -62,7 +62,7 @@ fn end_to_end(c: &mut Criterion) {
                     source: p.source.as_ref(),
                     policies: &s.policies,
                     seed: s.seed,
-                    paths,
+                    paths: 0..paths,
                     options: SimOptions::default(),
                 };
                 let mut sink = Discard(0);
