@@ -47,6 +47,11 @@ fn ok(output: Output) -> String {
 
 /// Runs `scenario` with `PATHS` paths and `extra` arguments into `out`.
 fn run(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_paths(scenario, out, PATHS, extra)
+}
+
+/// Runs `scenario` with `paths` paths and `extra` arguments into `out`.
+fn run_paths(scenario: &Path, out: &Path, paths: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "run".as_ref(),
         scenario.as_os_str(),
@@ -54,7 +59,7 @@ fn run(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
         out.as_os_str(),
         "--quiet".as_ref(),
         "--paths".as_ref(),
-        PATHS.as_ref(),
+        paths.as_ref(),
     ];
     args.extend(extra.iter().map(OsStr::new));
     crunch(&args)
@@ -235,6 +240,16 @@ fn three_merged_shards_are_the_single_run_and_bad_sets_are_refused() {
         )),
         "{e}"
     );
+    let health = other("health", &["--shard", "1/3", "--health-step", "10"]);
+    let e = refused(merge(&[&shard(0), &health, &shard(2)], &out, &[]));
+    assert!(
+        e.contains(&format!(
+            "{}: its health.parquet is at step 10, that of {} at step 30",
+            health.display(),
+            shard(0).display()
+        )),
+        "{e}"
+    );
     let e = refused(merge(&[&shard(0), &whole], &out, &[]));
     assert!(
         e.contains(&format!("{}: not a shard", whole.display())),
@@ -266,4 +281,31 @@ fn bad_shard_values_are_refused() {
         assert!(e.contains("--shard"), "{arg}: {e}");
     }
     assert!(!out.exists());
+}
+
+#[test]
+fn empty_shards_merge_too() {
+    let root = tempfile::tempdir().unwrap();
+    let scenario = quickstart_with_all_outputs(root.path());
+    let whole = root.path().join("whole");
+    ok(run_paths(&scenario, &whole, "2", &[]));
+    let shards: Vec<PathBuf> = (0..3).map(|i| root.path().join(format!("s{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        let stdout = ok(run_paths(
+            &scenario,
+            dir,
+            "2",
+            &["--shard", &format!("{i}/3")],
+        ));
+        let expected = [
+            "paths 0..0 (0 paths)",
+            "paths 0..1 (1 paths)",
+            "paths 1..2 (1 paths)",
+        ];
+        assert!(stdout.contains(expected[i]), "{stdout}");
+    }
+    let merged = root.path().join("merged");
+    let dirs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
+    ok(merge(&dirs, &merged, &[]));
+    assert_eq!(files(&merged), files(&whole));
 }

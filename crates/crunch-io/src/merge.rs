@@ -8,6 +8,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, SchemaRef};
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::IoError;
@@ -211,8 +212,9 @@ fn check_same_run(first: &ShardDir, s: &ShardDir) -> Result<(), IoError> {
 /// bytes are those of the single run.
 ///
 /// Refuses, naming the offending directory, a directory that is not a shard, shards of
-/// different runs (scenario hash, seed, version, path count, any other metadata, or the
-/// set of files), of different shard counts, a shard given twice and an incomplete set.
+/// different runs (scenario hash, seed, version, path count, any other metadata, the set
+/// of files, or the step of `health.parquet`), of different shard counts, a shard given
+/// twice and an incomplete set.
 /// `out` is written like a run's output directory: whole or not at all, and an existing
 /// non-empty `out` only with `force`.
 pub fn merge_shards(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, IoError> {
@@ -257,6 +259,7 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Merged,
         ));
     }
     shards.sort_by_key(|s| s.shard.index());
+    check_health_steps(&shards)?;
     let metadata: Vec<(String, String)> = shards[0]
         .metadata
         .iter()
@@ -280,6 +283,54 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Merged,
         shards: count,
         files,
     })
+}
+
+/// Checks that every shard's `health.parquet` (when written) samples the same step: the
+/// step can be chosen on the command line (`--health-step`) without changing the metadata.
+fn check_health_steps(shards: &[ShardDir]) -> Result<(), IoError> {
+    const HEALTH: &str = "health.parquet";
+    let mut seen: Option<(i64, &Path)> = None;
+    for s in shards
+        .iter()
+        .filter(|s| s.files.iter().any(|f| f == HEALTH))
+    {
+        let path = s.dir.join(HEALTH);
+        let builder = reader(&path)?;
+        let Some(index) = builder.schema().index_of("step").ok() else {
+            continue;
+        };
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
+        let batches = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|source| IoError::Parquet {
+                path: path.clone(),
+                cause: source,
+            })?;
+        for batch in batches {
+            let batch = batch.map_err(|source| IoError::Arrow {
+                path: path.clone(),
+                cause: source,
+            })?;
+            for step in batch.column(0).as_primitive::<Int64Type>().iter().flatten() {
+                match seen {
+                    None => seen = Some((step, &s.dir)),
+                    Some((first, _)) if first == step => {}
+                    Some((first, dir)) => {
+                        return Err(shards_err(
+                            &s.dir,
+                            format!(
+                                "its health.parquet is at step {step}, that of {} at step \
+                                 {first}; run every shard with the same --health-step",
+                                dir.display()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The columns of `path` (names, types, nullability) as an output schema, refusing
