@@ -11,8 +11,9 @@
 
 use anyhow::Result;
 use crunch_cli::{Overrides, prepare};
-use crunch_core::{Domain, MarginPolicy, MarketView, PolicyState, PricePath, Requirements};
-use crunch_engine::{Scratch, SimOptions, simulate_path};
+use crunch_core::{MarginPolicy, MarketView, PathOutcome, PolicyState, Requirements, ResultSink};
+use crunch_engine::{RunPlan, SimOptions};
+use std::convert::Infallible;
 use std::path::Path;
 
 /// Any policy, tightened by the drawdown of each asset from its running peak.
@@ -75,10 +76,23 @@ pub struct Row {
     pub liquidations_mean: f64,
 }
 
+/// Sums of the outcomes per policy, as the engine hands them over.
+struct Sums(Vec<(f64, f64)>);
+
+impl ResultSink for Sums {
+    type Error = Infallible;
+    fn accept(&mut self, outcome: &PathOutcome) -> Result<(), Infallible> {
+        let sum = &mut self.0[outcome.policy];
+        sum.0 += outcome.summary.bad_debt;
+        sum.1 += outcome.summary.liquidations as f64;
+        Ok(())
+    }
+}
+
 /// Runs the scenario's policies and `drawdown` (its first policy tightened with `k = 1`,
-/// `floor = 0.5`) on the scenario's paths (`paths` replaces the scenario's count): path
-/// `i` is generated from the same random stream as in `crunch run`, once, and read by
-/// every policy.
+/// `floor = 0.5`) through the engine (`crunch_engine::run`, every core) on the scenario's
+/// paths (`paths` replaces the scenario's count): the same paths as `crunch run`, each
+/// read by every policy.
 pub fn compare(scenario: &Path, paths: Option<u64>) -> Result<Vec<Row>> {
     let overrides = Overrides { seed: None, paths };
     let mut run = prepare(scenario, overrides)?;
@@ -93,33 +107,21 @@ pub fn compare(scenario: &Path, paths: Option<u64>) -> Result<Vec<Row>> {
     };
     run.scenario.policies.push(Box::new(drawdown));
     let s = &run.scenario;
-    let (steps, assets) = (run.source.steps(), run.source.assets());
-    let mut scratch = Scratch::new(&run.book, steps);
-    let mut prices = PricePath::new(steps, assets);
-    let mut sums = vec![(0.0, 0.0); s.policies.len()];
-    for path in 0..s.paths {
-        let mut rng = crunch_core::stream_rng(s.seed, Domain::MarketPaths, path);
-        run.source.fill(&mut rng, &mut prices);
-        for (k, policy) in s.policies.iter().enumerate() {
-            let options = SimOptions::default();
-            let out = simulate_path(
-                &s.market,
-                &run.book,
-                policy.as_ref(),
-                &prices,
-                options,
-                &mut scratch,
-                path,
-                k,
-            )?;
-            sums[k].0 += out.summary.bad_debt;
-            sums[k].1 += out.summary.liquidations as f64;
-        }
-    }
+    let plan = RunPlan {
+        market: &s.market,
+        book: &run.book,
+        source: run.source.as_ref(),
+        policies: &s.policies,
+        seed: s.seed,
+        paths: 0..s.paths,
+        options: SimOptions::default(),
+    };
+    let mut sums = Sums(vec![(0.0, 0.0); s.policies.len()]);
+    crunch_engine::run(&plan, &mut sums, &|| {})?;
     let n = s.paths as f64;
     Ok(s.policies
         .iter()
-        .zip(sums)
+        .zip(sums.0)
         .map(|(p, (bad_debt, liquidations))| Row {
             policy: p.name().to_owned(),
             bad_debt_mean: bad_debt / n,
