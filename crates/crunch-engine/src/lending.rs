@@ -292,7 +292,7 @@ pub fn simulate_path(
         realised_total += step.bad_debt_realised;
         if options.scan == ScanMode::Pruned {
             for &j in acted.iter().chain(touched.iter()) {
-                screen.update(j as usize, debt, coll, p);
+                screen.update(j as usize, debt, coll, p, &requirements.lt);
             }
         }
 

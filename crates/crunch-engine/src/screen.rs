@@ -3,21 +3,22 @@
 //! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts that could be
 //! liquidatable (`H < 1`) or lower the running minimum health. Accounts with debt are
 //! grouped by their *support*, the assets `i` they hold with `lt_i != 0`. A group keeps, for
-//! each member, a key `K_j = H_j(P)` computed at the group's reference prices `P`. The
-//! numerator of `H` is a sum of non-negative terms `c_i p_i lt_i` over the support, so
-//! `H_j(t) >= m(t) K_j` with `m(t) = min_i p_i(t) / P_i` over the support; the few roundings
-//! on either side are covered by [`MARGIN`]. Accounts with `K_j >= tau / (m(t) (1 - MARGIN))`
+//! each member, a key `K_j = H_j(P)` computed at the group's reference prices `P` and
+//! thresholds `LT`. The numerator of `H` is a sum of non-negative terms `c_i p_i lt_i` over
+//! the support, so `H_j(t) >= m(t) K_j` with
+//! `m(t) = min_i (p_i(t) / P_i) (lt_i(t) / LT_i)` over the support; the few roundings on
+//! either side are covered by [`MARGIN`]. A policy that moves its thresholds (a dynamic
+//! one) therefore needs no re-indexing, unless a threshold becomes zero or stops being
+//! zero, which changes the supports. Accounts with `K_j >= tau / (m(t) (1 - MARGIN))`
 //! therefore have `H_j(t) >= tau` and are skipped.
 //!
-//! Keys are bucketed on a geometric grid read off the float's bits (64 buckets per factor of
-//! two), so the accounts that pass lie in a prefix of the group's bucket-sorted entries,
-//! found in O(1). Each entry carries a copy of the account's debt and collateral, so the
+//! A group's entries are sorted by key, so the accounts that pass are a prefix, found by a
+//! binary search. Each entry carries a copy of the account's debt and collateral, so the
 //! exact health of a candidate is computed from contiguous memory with the same operations,
 //! in the same order, as the full pass ([`crate::lending`]): the results are bit-identical.
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
-//! list (always scanned) and its old entry is marked stale (`key = +inf`, which never
-//! passes). A group is re-sorted at the current prices when the entries it scanned in vain
+//! list (always scanned) and its old entry is marked stale. A group is re-sorted at the current prices when the entries it scanned in vain
 //! (stale, dirty or loosely bounded) since its last sort outnumber its live members
 //! [`REBUILD_FACTOR`] times: a multi-asset group's bound loosens as its assets' prices
 //! drift apart, and re-basing `P` tightens it again.
@@ -31,26 +32,19 @@ const MARGIN: f64 = 1e-12;
 /// range); such accounts get key 0 and are checked at every step.
 const TINY: f64 = 1e-250;
 
-/// Buckets per group: 64 per factor of two, from `2^-32` to `2^32`.
-const BUCKETS: usize = 4096;
-/// Bits of an `f64` below the 6 leading mantissa bits.
-const BUCKET_SHIFT: u32 = 52 - 6;
-/// The bucket index of `2^-32`.
-const BUCKET_BASE: u64 = (1023 - 32) << 6;
-
 /// Re-sort a group when its wasted checks since the last sort exceed this many times its
-/// live members (a re-sort costs about as much as a few wasted checks per member).
+/// live members (a re-sort costs about as much as a few wasted checks per member). When
+/// most of the waste was exact checks of accounts the bound let through but that were
+/// healthy (a loose bound), the keys are re-based to the current prices and thresholds;
+/// otherwise (stale and dirty entries) the dirty entries are merged into the sorted ones,
+/// keys unchanged.
 const REBUILD_FACTOR: usize = 4;
 
 /// No group (the account has no debt).
 const NONE: u32 = u32::MAX;
 
-/// The bucket of a key `>= 0` (`+inf` and keys above `2^32` share the last bucket, keys
-/// below `2^-32` the first); non-decreasing in the key.
-fn bucket(key: f64) -> usize {
-    let b = (key.to_bits() >> BUCKET_SHIFT).saturating_sub(BUCKET_BASE);
-    (b as usize).min(BUCKETS - 1)
-}
+/// The account of a stale entry (one superseded by a newer entry of the same account).
+const STALE: u32 = u32::MAX;
 
 /// Entries in structure-of-arrays form: key, account, debt and the collateral of every
 /// asset (`assets` values per entry).
@@ -89,15 +83,18 @@ struct Group {
     support: Vec<usize>,
     /// Prices the keys were computed at (every asset).
     reference: Vec<f64>,
-    /// Entries sorted by bucket; `bucket_end[b]` = entries in buckets `<= b`.
+    /// Thresholds the keys were computed with (every asset).
+    reference_lt: Vec<f64>,
+    /// Entries sorted by key.
     main: Entries,
-    bucket_end: Vec<u32>,
     /// Entries added since the last sort, unsorted.
     dirty: Entries,
     /// Live members (entries not stale).
     live: usize,
     /// Entries scanned since the last sort that were not needed.
     waste: usize,
+    /// Of those, the ones whose health was computed (the bound let them through).
+    loose: usize,
 }
 
 /// Where an account's live entry is.
@@ -118,13 +115,14 @@ const NOWHERE: Loc = Loc {
 #[derive(Debug, Clone)]
 pub(crate) struct Screen {
     assets: usize,
-    /// The liquidation thresholds the keys were computed with.
+    /// The liquidation thresholds at the last full re-index; only which of them are zero
+    /// (the supports) matters.
     lt: Vec<f64>,
     groups: Vec<Group>,
     loc: Vec<Loc>,
     /// Buffers of a re-sort.
     spare: Entries,
-    counts: Vec<u32>,
+    by_key: Vec<u32>,
     support: Vec<usize>,
     holding: Vec<f64>,
 }
@@ -138,7 +136,7 @@ impl Screen {
             groups: Vec::new(),
             loc: vec![NOWHERE; n],
             spare: Entries::default(),
-            counts: vec![0; BUCKETS],
+            by_key: Vec::new(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
         }
@@ -153,29 +151,29 @@ impl Screen {
         for g in &mut self.groups {
             g.main.clear();
             g.dirty.clear();
-            g.bucket_end.clear();
-            g.bucket_end.resize(BUCKETS, 0);
             g.live = 0;
             g.waste = 0;
+            g.loose = 0;
         }
         self.loc.fill(NOWHERE);
         for j in 0..n {
-            self.update(j, debt, coll, p);
+            self.update(j, debt, coll, p, lt);
         }
         for g in 0..self.groups.len() {
-            self.sort(g, p);
+            self.sort(g, Some((p, lt)));
         }
     }
 
-    /// Refreshes account `j`'s entry after its debt or collateral changed (at prices `p`).
-    pub(crate) fn update(&mut self, j: usize, debt: &[f64], coll: &[f64], p: &[f64]) {
+    /// Refreshes account `j`'s entry after its debt or collateral changed (at prices `p`
+    /// and thresholds `lt`, which have the zeros of the last re-index).
+    pub(crate) fn update(&mut self, j: usize, debt: &[f64], coll: &[f64], p: &[f64], lt: &[f64]) {
         let n = debt.len();
         // Mark the old entry stale.
         let old = self.loc[j];
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
             let part = if old.dirty { &mut g.dirty } else { &mut g.main };
-            part.key[old.slot as usize] = f64::INFINITY;
+            part.account[old.slot as usize] = STALE;
             g.live -= 1;
             self.loc[j] = NOWHERE;
         }
@@ -189,24 +187,31 @@ impl Screen {
         self.support.clear();
         let holding = &self.holding;
         self.support
-            .extend((0..self.assets).filter(|&i| self.lt[i] != 0.0 && holding[i] > 0.0));
+            .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
         let g = match self.groups.iter().position(|g| g.support == self.support) {
             Some(g) => g,
             None => {
                 self.groups.push(Group {
                     support: self.support.clone(),
                     reference: p.to_vec(),
+                    reference_lt: lt.to_vec(),
                     main: Entries::default(),
-                    bucket_end: vec![0; BUCKETS],
                     dirty: Entries::default(),
                     live: 0,
                     waste: 0,
+                    loose: 0,
                 });
                 self.groups.len() - 1
             }
         };
         let group = &mut self.groups[g];
-        let key = key(&self.holding, d, &group.reference, &self.lt, &group.support);
+        let key = key(
+            &self.holding,
+            d,
+            &group.reference,
+            &group.reference_lt,
+            &group.support,
+        );
         self.loc[j] = Loc {
             group: g as u32,
             dirty: true,
@@ -216,51 +221,56 @@ impl Screen {
         group.live += 1;
     }
 
-    /// Re-sorts group `g` at prices `p`: live entries only, keys re-based to `p`.
-    fn sort(&mut self, g: usize, p: &[f64]) {
+    /// Re-sorts group `g`'s live entries by key: with `rebase = Some((p, lt))` the keys are
+    /// recomputed at those prices and thresholds, which become the group's reference;
+    /// otherwise they are kept.
+    fn sort(&mut self, g: usize, rebase: Option<(&[f64], &[f64])>) {
         let a = self.assets;
         let group = &mut self.groups[g];
         let spare = &mut self.spare;
         spare.clear();
-        group.reference.copy_from_slice(p);
+        if let Some((p, lt)) = rebase {
+            group.reference.copy_from_slice(p);
+            group.reference_lt.copy_from_slice(lt);
+        }
+        let mut from_main = 0;
         for part in [&group.main, &group.dirty] {
+            from_main = spare.len();
             for e in 0..part.len() {
-                if part.key[e] == f64::INFINITY {
-                    continue; // Stale.
+                if part.account[e] == STALE {
+                    continue;
                 }
                 let c = &part.coll[e * a..(e + 1) * a];
-                let k = key(c, part.debt[e], p, &self.lt, &group.support);
+                let k = match rebase {
+                    Some((p, lt)) => key(c, part.debt[e], p, lt, &group.support),
+                    None => part.key[e],
+                };
                 spare.push(k, part.account[e], part.debt[e], c);
             }
         }
-        // Counting sort by bucket into `main`.
-        let counts = &mut self.counts;
-        counts.fill(0);
-        for &k in &spare.key {
-            counts[bucket(k)] += 1;
-        }
-        let mut end = 0;
-        for (c, e) in counts.iter_mut().zip(group.bucket_end.iter_mut()) {
-            let start = end;
-            end += *c;
-            *e = end;
-            *c = start; // Next free slot of the bucket.
+        let by_key = &mut self.by_key;
+        by_key.clear();
+        by_key.extend(0..spare.len() as u32);
+        let by = |x: &u32, y: &u32| spare.key[*x as usize].total_cmp(&spare.key[*y as usize]);
+        if rebase.is_some() {
+            by_key.sort_unstable_by(by);
+        } else {
+            // The entries from `main` are already in key order: sort the dirty ones, then
+            // merge the two runs (the stable sort finds them and merges in linear time).
+            by_key[from_main..].sort_unstable_by(by);
+            by_key.sort_by(by);
         }
         let len = spare.len();
         let main = &mut group.main;
-        main.key.resize(len, 0.0);
-        main.account.resize(len, 0);
-        main.debt.resize(len, 0.0);
-        main.coll.resize(len * a, 0.0);
-        for e in 0..len {
-            let k = spare.key[e];
-            let slot = &mut counts[bucket(k)];
-            let s = *slot as usize;
-            *slot += 1;
-            main.key[s] = k;
-            main.account[s] = spare.account[e];
-            main.debt[s] = spare.debt[e];
-            main.coll[s * a..(s + 1) * a].copy_from_slice(&spare.coll[e * a..(e + 1) * a]);
+        main.clear();
+        for (s, &e) in by_key.iter().enumerate() {
+            let e = e as usize;
+            main.push(
+                spare.key[e],
+                spare.account[e],
+                spare.debt[e],
+                &spare.coll[e * a..(e + 1) * a],
+            );
             self.loc[spare.account[e] as usize] = Loc {
                 group: g as u32,
                 dirty: false,
@@ -270,6 +280,7 @@ impl Screen {
         group.dirty.clear();
         group.live = len;
         group.waste = 0;
+        group.loose = 0;
     }
 
     /// Computes `H_j = num / D` at prices `p` for every account that may have `H < tau`
@@ -279,7 +290,8 @@ impl Screen {
     /// step's minimum over all indebted accounts whenever that is below `tau`.
     ///
     /// `debt` and `coll` (asset-major) are the current state, used to re-index every
-    /// account when `lt` differs from the thresholds the keys were computed with.
+    /// account when a threshold of `lt` became zero or stopped being zero since the last
+    /// re-index.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn scan(
         &mut self,
@@ -290,7 +302,11 @@ impl Screen {
         tau: f64,
         mut visit: impl FnMut(u32, f64, f64, &[f64]),
     ) -> f64 {
-        if lt != self.lt.as_slice() {
+        let zeros_moved = lt
+            .iter()
+            .zip(&self.lt)
+            .any(|(&x, &y)| (x == 0.0) != (y == 0.0));
+        if self.lt.len() != lt.len() || zeros_moved {
             self.rebuild(debt, coll, p, lt);
         }
         let a = self.assets;
@@ -298,19 +314,24 @@ impl Screen {
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
             if group.waste > REBUILD_FACTOR * group.live.max(16) {
-                self.sort(g, p);
+                if 2 * group.loose > group.waste {
+                    self.sort(g, Some((p, lt)));
+                } else {
+                    self.sort(g, None);
+                }
             }
             let group = &mut self.groups[g];
-            // m(t) = min over the support of p_i(t) / P_i (1 with an empty support).
+            // m(t) = min over the support of (p_i(t) / P_i) (lt_i(t) / LT_i) (1 with an
+            // empty support).
             let m = match group.support.as_slice() {
                 [] => 1.0,
                 support => support
                     .iter()
-                    .map(|&i| p[i] / group.reference[i])
+                    .map(|&i| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]))
                     .fold(f64::INFINITY, f64::min),
             };
             let threshold = tau / (m * (1.0 - MARGIN));
-            let end = group.bucket_end[bucket(threshold)] as usize;
+            let end = group.main.key.partition_point(|&k| k < threshold);
             let mut exact = Exact {
                 assets: a,
                 support: &group.support,
@@ -321,12 +342,14 @@ impl Screen {
                 visit: &mut visit,
                 step_min,
                 needed: 0,
+                computed: 0,
             };
             exact.check(&group.main, end);
             exact.check(&group.dirty, group.dirty.len());
             step_min = exact.step_min;
             let scanned = end + group.dirty.len();
             group.waste += scanned - exact.needed;
+            group.loose += exact.computed - exact.needed;
         }
         step_min
     }
@@ -344,6 +367,8 @@ struct Exact<'a, F> {
     step_min: f64,
     /// Candidates found with `H < tau`.
     needed: usize,
+    /// Candidates whose health was computed.
+    computed: usize,
 }
 
 impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
@@ -351,8 +376,8 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
     fn check(&mut self, part: &Entries, len: usize) {
         let a = self.assets;
         for e in 0..len {
-            if part.key[e] >= self.threshold {
-                continue; // Includes stale entries (+inf).
+            if part.key[e] >= self.threshold || part.account[e] == STALE {
+                continue;
             }
             let c = &part.coll[e * a..(e + 1) * a];
             // The full pass's sum over every asset with `lt != 0`, in asset order, without
@@ -366,6 +391,7 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
             let h = num / d;
             self.step_min = self.step_min.min(h);
             self.needed += usize::from(h < self.tau);
+            self.computed += 1;
             if h < 1.0 {
                 (self.visit)(part.account[e], h, d, c);
             }
@@ -394,24 +420,6 @@ fn key(c: &[f64], d: f64, p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn buckets_are_monotone_and_clamped() {
-        assert_eq!(bucket(0.0), 0);
-        assert_eq!(bucket(1e-300), 0);
-        assert_eq!(bucket(f64::INFINITY), BUCKETS - 1);
-        assert_eq!(bucket(1e300), BUCKETS - 1);
-        let mut last = 0;
-        let mut x = 1e-12;
-        while x < 1e12 {
-            let b = bucket(x);
-            assert!(b >= last);
-            last = b;
-            x *= 1.003;
-        }
-        // 64 buckets per factor of two.
-        assert_eq!(bucket(2.0) - bucket(1.0), 64);
-    }
-
     /// Brute force: every account with `H < tau` is reported with its exact `H`, across
     /// price moves, liquidation-like updates and re-sorts.
     #[test]
@@ -438,7 +446,10 @@ mod tests {
         let mut seen = vec![(0.0, vec![0.0; a]); n];
         for step in 0..300 {
             if step == 150 {
-                lt = vec![0.7, 0.0, 0.5]; // New thresholds: the index is rebuilt.
+                lt = vec![0.7, 0.0, 0.5]; // New zeros: the index is rebuilt.
+            }
+            if step > 200 {
+                lt[0] = 0.5 + 0.3 * (step as f64 * 0.7).sin().abs(); // Moving thresholds.
             }
             for x in &mut p[..2] {
                 *x *= (rng.random_range(-0.05..0.05_f64)).exp();
@@ -487,7 +498,7 @@ mod tests {
                 if rng.random_bool(0.3) {
                     coll[i * n + j] = 0.0;
                 }
-                screen.update(j, &debt, &coll, &p);
+                screen.update(j, &debt, &coll, &p, &lt);
             }
         }
     }
