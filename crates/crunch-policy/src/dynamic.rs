@@ -19,9 +19,10 @@
 //! holds steps `0..=t`: requirements at `t` depend on no later price.
 
 use crate::PolicyError;
+use crate::scaled::{Bounds, Scaled, range};
 use crunch_core::{MarginPolicy, MarketSpec, MarketView, PolicyState, Requirements};
 
-/// The base terms of one asset under `dynamic`.
+/// The base terms of one asset under `dynamic` (and `predictive`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DynamicTerms {
     /// Base maximum loan-to-value (at volatility `sigma_ref`).
@@ -63,21 +64,13 @@ impl DynamicParams {
     }
 }
 
-/// One asset with terms: its index and terms.
-#[derive(Debug, Clone, Copy)]
-struct Term {
-    index: usize,
-    terms: DynamicTerms,
-}
-
 /// The `dynamic` policy (see the module documentation for the formula).
 #[derive(Debug, Clone)]
 pub struct Dynamic {
     name: String,
-    params: DynamicParams,
+    lambda: f64,
     dt: f64,
-    terms: Vec<Term>,
-    base: Requirements,
+    scaled: Scaled,
 }
 
 impl Dynamic {
@@ -88,85 +81,25 @@ impl Dynamic {
         params: DynamicParams,
         terms: &[(String, DynamicTerms)],
     ) -> Result<Self, PolicyError> {
-        let range = |key: String, value: f64, ok: bool, rule| {
-            if ok {
-                Ok(())
-            } else {
-                Err(PolicyError::OutOfRange { key, value, rule })
-            }
-        };
-        let p = params;
-        let cf = p.close_factor;
-        range(
-            "close_factor".into(),
-            cf,
-            cf > 0.0 && cf <= 1.0,
-            "must be in (0, 1]",
-        )?;
-        let l = p.lambda;
+        let l = params.lambda;
         range(
             "lambda".into(),
             l,
             (0.0..1.0).contains(&l),
             "must be in [0, 1)",
         )?;
-        range(
-            "beta".into(),
-            p.beta,
-            p.beta.is_finite() && p.beta >= 0.0,
-            "must be >= 0",
-        )?;
-        range(
-            "floor".into(),
-            p.floor,
-            p.floor > 0.0 && p.floor <= 1.0,
-            "must be in (0, 1]",
-        )?;
-        range(
-            "cap".into(),
-            p.cap,
-            p.cap.is_finite() && p.cap >= 1.0,
-            "must be >= 1",
-        )?;
-        let mut base = Requirements::zeroed(market.len());
-        base.close_factor = cf;
-        let mut out = Vec::new();
-        for (symbol, t) in terms {
-            let index = market
-                .index_of(symbol)
-                .ok_or_else(|| PolicyError::UnknownAsset(symbol.clone()))?;
-            let key = |k: &str| format!("assets.{symbol}.{k}");
-            range(key("ltv"), t.ltv, t.ltv >= 0.0, "must be >= 0")?;
-            range(key("lt"), t.lt, t.lt < 1.0, "must be < 1")?;
-            range(key("ltv"), t.ltv, t.ltv <= t.lt, "must be <= lt")?;
-            range(key("lt"), t.lt, t.lt * p.cap < 1.0, "lt * cap must be < 1")?;
-            range(key("bonus"), t.bonus, t.bonus >= 0.0, "must be >= 0")?;
-            range(
-                key("sigma_ref"),
-                t.sigma_ref,
-                t.sigma_ref.is_finite() && t.sigma_ref > 0.0,
-                "must be > 0",
-            )?;
-            base.ltv[index] = t.ltv;
-            base.lt[index] = t.lt;
-            base.bonus[index] = t.bonus;
-            out.push(Term { index, terms: *t });
-        }
+        let bounds = Bounds {
+            beta: params.beta,
+            floor: params.floor,
+            cap: params.cap,
+        };
+        let terms = terms.iter().map(|(s, t)| (s, t));
         Ok(Self {
             name: name.to_owned(),
-            params,
+            lambda: l,
             dt: market.dt,
-            terms: out,
-            base,
+            scaled: Scaled::new(market, params.close_factor, bounds, terms)?,
         })
-    }
-
-    /// The multiplier `clamp((sigma_ref / sigma)^beta, floor, cap)` for an EWMA variance.
-    fn multiplier(&self, sigma_ref: f64, variance: f64) -> f64 {
-        let p = &self.params;
-        (sigma_ref / variance.sqrt())
-            .powf(p.beta)
-            .clamp(p.floor, p.cap)
     }
 }
 
@@ -179,6 +112,7 @@ impl MarginPolicy for Dynamic {
         Box::new(DynamicState {
             policy: self,
             variance: self
+                .scaled
                 .terms
                 .iter()
                 .map(|t| t.terms.sigma_ref * t.terms.sigma_ref)
@@ -198,21 +132,12 @@ struct DynamicState<'a> {
 impl PolicyState for DynamicState<'_> {
     fn update(&mut self, market: MarketView<'_>, requirements: &mut Requirements) {
         let p = self.policy;
-        let lambda = p.params.lambda;
-        while self.seen < market.step() {
-            let (before, now) = (market.row(self.seen), market.row(self.seen + 1));
-            for (term, var) in p.terms.iter().zip(&mut self.variance) {
-                let r = (now[term.index] / before[term.index]).ln();
-                *var = lambda * *var + (1.0 - lambda) * r * r / p.dt;
-            }
-            self.seen += 1;
-        }
-        requirements.clone_from(&p.base);
-        for (term, &var) in p.terms.iter().zip(&self.variance) {
-            let m = p.multiplier(term.terms.sigma_ref, var);
-            requirements.ltv[term.index] = term.terms.ltv * m;
-            requirements.lt[term.index] = term.terms.lt * m;
-        }
+        let (lambda, dt) = (p.lambda, p.dt);
+        let variance = &mut self.variance;
+        p.scaled.fold_returns(market, &mut self.seen, |k, r| {
+            variance[k] = lambda * variance[k] + (1.0 - lambda) * r * r / dt;
+        });
+        p.scaled.write(&self.variance, requirements);
     }
 }
 

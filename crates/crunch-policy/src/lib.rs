@@ -1,7 +1,10 @@
 //! Margin policies of crunch. Each implements [`crunch_core::MarginPolicy`].
 
 mod dynamic;
+mod predictive;
+mod scaled;
 mod static_ltv;
 
 pub use dynamic::{Dynamic, DynamicParams, DynamicTerms};
+pub use predictive::{Predictive, PredictiveParams, PredictiveTerms};
 pub use static_ltv::{AssetTerms, PolicyError, StaticLtv};

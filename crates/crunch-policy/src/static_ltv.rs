@@ -1,6 +1,7 @@
 //! Policy `static-ltv` of `lending-v1`: fixed per-asset `ltv <= lt < 1`, `bonus >= 0`, and a
 //! protocol-wide close factor in `(0, 1]`.
 
+use crate::scaled::range;
 use crunch_core::{MarginPolicy, MarketSpec, MarketView, PolicyState, Requirements};
 use thiserror::Error;
 
@@ -48,13 +49,6 @@ impl StaticLtv {
         close_factor: f64,
         terms: &[(String, AssetTerms)],
     ) -> Result<Self, PolicyError> {
-        let range = |key: String, value: f64, ok: bool, rule| {
-            if ok {
-                Ok(())
-            } else {
-                Err(PolicyError::OutOfRange { key, value, rule })
-            }
-        };
         range(
             "close_factor".into(),
             close_factor,

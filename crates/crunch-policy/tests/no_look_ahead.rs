@@ -1,8 +1,11 @@
-//! The `dynamic` policy is free of look-ahead: changing the price path after step `t`
-//! leaves every requirement it produced at steps `0..=t` unchanged, bit for bit.
+//! The `dynamic` and `predictive` policies are free of look-ahead: changing the price path
+//! after step `t` leaves every requirement they produced at steps `0..=t` unchanged, bit
+//! for bit.
 
 use crunch_core::{AssetSpec, MarginPolicy, MarketSpec, PricePath, Requirements};
-use crunch_policy::{Dynamic, DynamicParams, DynamicTerms};
+use crunch_policy::{
+    Dynamic, DynamicParams, DynamicTerms, Predictive, PredictiveParams, PredictiveTerms,
+};
 
 fn market() -> MarketSpec {
     let a = |s: &str, sigma: f64| AssetSpec {
@@ -20,13 +23,17 @@ fn market() -> MarketSpec {
     }
 }
 
-fn policy(market: &MarketSpec) -> Dynamic {
-    let t = |ltv, lt, sigma_ref| DynamicTerms {
+fn terms(ltv: f64, lt: f64, sigma_ref: f64) -> DynamicTerms {
+    DynamicTerms {
         ltv,
         lt,
         bonus: 0.05,
         sigma_ref,
-    };
+    }
+}
+
+fn dynamic(market: &MarketSpec) -> Dynamic {
+    let t = terms;
     let params = DynamicParams {
         close_factor: 0.5,
         lambda: 0.94,
@@ -39,6 +46,29 @@ fn policy(market: &MarketSpec) -> Dynamic {
         ("BTC".into(), t(0.7, 0.75, 0.6)),
     ];
     Dynamic::new("dynamic", market, params, &terms).unwrap()
+}
+
+/// GARCH weights of the calibration's order (persistence 0.9 and 0.95), a 5-step horizon,
+/// long-run volatility below the reference so that the terms also move up to the cap.
+fn predictive(market: &MarketSpec) -> Predictive {
+    let t = |base, sigma_long, alpha, beta| PredictiveTerms {
+        base,
+        sigma_long,
+        alpha,
+        beta,
+    };
+    let params = PredictiveParams {
+        close_factor: 0.5,
+        horizon: 5.0,
+        beta: 1.0,
+        floor: 0.3,
+        cap: 1.1,
+    };
+    let terms = [
+        ("ETH".into(), t(terms(0.8, 0.85, 0.8), 0.7, 0.1, 0.8)),
+        ("BTC".into(), t(terms(0.7, 0.75, 0.6), 0.6, 0.05, 0.9)),
+    ];
+    Predictive::new("predictive", market, params, &terms).unwrap()
 }
 
 /// A deterministic, rough price path: log-returns from a small linear congruential
@@ -64,7 +94,7 @@ fn path(steps: usize, from: usize, scale: f64, seed: u64) -> PricePath {
 }
 
 /// Requirements at every step `0..=T`, driving the state as the engine does.
-fn requirements(policy: &Dynamic, path: &PricePath) -> Vec<Requirements> {
+fn requirements(policy: &dyn MarginPolicy, path: &PricePath) -> Vec<Requirements> {
     let mut state = policy.start_path();
     let mut req = Requirements::zeroed(path.assets());
     (0..=path.steps())
@@ -78,29 +108,33 @@ fn requirements(policy: &Dynamic, path: &PricePath) -> Vec<Requirements> {
 #[test]
 fn changing_the_future_leaves_past_requirements_unchanged() {
     let m = market();
-    let policy = policy(&m);
+    let (dynamic, predictive) = (dynamic(&m), predictive(&m));
+    let policies: [&dyn MarginPolicy; 2] = [&dynamic, &predictive];
     let steps = 120;
     let base = path(steps, steps, 1.0, 7);
-    let before = requirements(&policy, &base);
-    for t in [0, 1, 5, 30, 59, 119] {
-        // A different future: other draws, three times the volatility, a crash.
-        let mut changed = path(steps, t, 3.0, 99 + t as u64);
-        for u in 0..=t {
-            changed.row_mut(u).copy_from_slice(base.row(u));
+    for policy in policies {
+        let name = policy.name();
+        let before = requirements(policy, &base);
+        for t in [0, 1, 5, 30, 59, 119] {
+            // A different future: other draws, three times the volatility, a crash.
+            let mut changed = path(steps, t, 3.0, 99 + t as u64);
+            for u in 0..=t {
+                changed.row_mut(u).copy_from_slice(base.row(u));
+            }
+            for u in t + 1..=steps {
+                changed.row_mut(u)[0] *= 0.2;
+            }
+            let after = requirements(policy, &changed);
+            assert_eq!(
+                before[..=t],
+                after[..=t],
+                "{name}: requirements up to step {t} changed"
+            );
+            assert_ne!(
+                before[t + 1..],
+                after[t + 1..],
+                "{name}: the future change had no effect"
+            );
         }
-        for u in t + 1..=steps {
-            changed.row_mut(u)[0] *= 0.2;
-        }
-        let after = requirements(&policy, &changed);
-        assert_eq!(
-            before[..=t],
-            after[..=t],
-            "requirements up to step {t} changed"
-        );
-        assert_ne!(
-            before[t + 1..],
-            after[t + 1..],
-            "the future change had no effect"
-        );
     }
 }
