@@ -3,9 +3,10 @@
 //!
 //! Naming rule: a policy without a list keeps its `name`. Otherwise each variant is named
 //! `NAME[KEY=VALUE,KEY=VALUE,...]`, one `KEY=VALUE` per parameter written as a list (even
-//! a one-element list), in the order `close_factor`, `lambda`, `beta`, `floor`, `cap`, then
-//! per asset in byte order of the symbol `SYMBOL.ltv`, `SYMBOL.lt`, `SYMBOL.bonus`,
-//! `SYMBOL.sigma_ref`; `VALUE` is the shortest decimal that reads back as the same float
+//! a one-element list), in the order `close_factor`, `lambda`, `beta`, `floor`, `cap`,
+//! `horizon`, then per asset in byte order of the symbol `SYMBOL.ltv`, `SYMBOL.lt`,
+//! `SYMBOL.bonus`, `SYMBOL.sigma_ref`, `SYMBOL.sigma_long`, `SYMBOL.alpha`, `SYMBOL.beta`
+//! (those the kind uses); `VALUE` is the shortest decimal that reads back as the same float
 //! (Rust's `{}` for `f64`: `0.75`, `1`, `0.0001`). Variants follow each other in the order
 //! of the cartesian product with the last key varying fastest, each list in file order,
 //! right where the policy stands among the scenario's policies.
@@ -14,7 +15,10 @@ use crate::error::Issue;
 use crate::raw::{ParamValue, RawPolicy, SParam};
 use crate::validate::Validator;
 use crunch_core::{MarginPolicy, MarketSpec};
-use crunch_policy::{AssetTerms, Dynamic, DynamicParams, DynamicTerms, PolicyError, StaticLtv};
+use crunch_policy::{
+    AssetTerms, Dynamic, DynamicParams, DynamicTerms, PolicyError, Predictive, PredictiveParams,
+    PredictiveTerms, StaticLtv,
+};
 use std::ops::Range;
 
 /// The most variants one `[[policies]]` entry may expand into.
@@ -65,13 +69,18 @@ impl Slot {
 enum Kind {
     StaticLtv,
     Dynamic,
+    Predictive,
 }
+
+/// The kinds that scale their terms with a volatility (`sigma_ref`, `beta`, `floor`, `cap`).
+const SCALED: &[Kind] = &[Kind::Dynamic, Kind::Predictive];
 
 impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::StaticLtv => "static-ltv",
             Kind::Dynamic => "dynamic",
+            Kind::Predictive => "predictive",
         }
     }
 }
@@ -97,6 +106,12 @@ fn build(
     let get = |key: &str| lookup(slots, pick, key);
     let asset = |s: &str, k: &str| get(&format!("assets.{s}.{k}"));
     let close_factor = get("close_factor");
+    let scaled_terms = |s: &str| DynamicTerms {
+        ltv: asset(s, "ltv"),
+        lt: asset(s, "lt"),
+        bonus: asset(s, "bonus"),
+        sigma_ref: asset(s, "sigma_ref"),
+    };
     Ok(match kind {
         Kind::StaticLtv => {
             let terms: Vec<(String, AssetTerms)> = symbols
@@ -122,17 +137,31 @@ fn build(
             };
             let terms: Vec<(String, DynamicTerms)> = symbols
                 .iter()
+                .map(|s| ((*s).clone(), scaled_terms(s)))
+                .collect();
+            Box::new(Dynamic::new(name, market, params, &terms)?)
+        }
+        Kind::Predictive => {
+            let params = PredictiveParams {
+                close_factor,
+                horizon: get("horizon"),
+                beta: get("beta"),
+                floor: get("floor"),
+                cap: get("cap"),
+            };
+            let terms: Vec<(String, PredictiveTerms)> = symbols
+                .iter()
                 .map(|s| {
-                    let t = DynamicTerms {
-                        ltv: asset(s, "ltv"),
-                        lt: asset(s, "lt"),
-                        bonus: asset(s, "bonus"),
-                        sigma_ref: asset(s, "sigma_ref"),
+                    let t = PredictiveTerms {
+                        base: scaled_terms(s),
+                        sigma_long: asset(s, "sigma_long"),
+                        alpha: asset(s, "alpha"),
+                        beta: asset(s, "beta"),
                     };
                     ((*s).clone(), t)
                 })
                 .collect();
-            Box::new(Dynamic::new(name, market, params, &terms)?)
+            Box::new(Predictive::new(name, market, params, &terms)?)
         }
     })
 }
@@ -206,11 +235,14 @@ impl Validator<'_> {
             let kind = match p.kind.get_ref().as_str() {
                 "static-ltv" => Kind::StaticLtv,
                 "dynamic" => Kind::Dynamic,
+                "predictive" => Kind::Predictive,
                 other => {
                     self.issue(
                         p.kind.span(),
                         format!("policies[{i}].kind"),
-                        format!("unknown policy kind `{other}` (known: static-ltv, dynamic)"),
+                        format!(
+                            "unknown policy kind `{other}` (known: static-ltv, dynamic, predictive)"
+                        ),
                     );
                     names.push(name.clone());
                     continue;
@@ -249,18 +281,25 @@ impl Validator<'_> {
     fn slots(&mut self, i: usize, p: &RawPolicy, kind: Kind) -> Option<Vec<Slot>> {
         let mut slots = vec![Slot::new("close_factor".into(), &p.close_factor)];
         let mut ok = true;
-        let defaults = DynamicParams::with_close_factor(0.0);
-        let optional = [
-            ("lambda", &p.lambda, defaults.lambda),
-            ("beta", &p.beta, defaults.beta),
-            ("floor", &p.floor, defaults.floor),
-            ("cap", &p.cap, defaults.cap),
+        let dynamic = DynamicParams::with_close_factor(0.0);
+        let predictive = PredictiveParams::with_close_factor(0.0);
+        let optional: [(&str, &Option<SParam>, f64, &[Kind]); 5] = [
+            ("lambda", &p.lambda, dynamic.lambda, &[Kind::Dynamic]),
+            ("beta", &p.beta, dynamic.beta, SCALED),
+            ("floor", &p.floor, dynamic.floor, SCALED),
+            ("cap", &p.cap, dynamic.cap, SCALED),
+            (
+                "horizon",
+                &p.horizon,
+                predictive.horizon,
+                &[Kind::Predictive],
+            ),
         ];
-        for (key, raw, default) in optional {
-            match (raw, kind) {
-                (Some(x), Kind::Dynamic) => slots.push(Slot::new(key.into(), x)),
-                (None, Kind::Dynamic) => slots.push(Slot::default(key, default, p.kind.span())),
-                (Some(x), _) => {
+        for (key, raw, default, kinds) in optional {
+            match (raw, kinds.contains(&kind)) {
+                (Some(x), true) => slots.push(Slot::new(key.into(), x)),
+                (None, true) => slots.push(Slot::default(key, default, p.kind.span())),
+                (Some(x), false) => {
                     self.issue(
                         x.span(),
                         format!("policies[{i}].{key}"),
@@ -268,7 +307,7 @@ impl Validator<'_> {
                     );
                     ok = false;
                 }
-                (None, _) => {}
+                (None, false) => {}
             }
         }
         for (symbol, t) in p.assets.get_ref() {
@@ -276,25 +315,33 @@ impl Validator<'_> {
             slots.push(Slot::new(key("ltv"), &t.ltv));
             slots.push(Slot::new(key("lt"), &t.lt));
             slots.push(Slot::new(key("bonus"), &t.bonus));
-            match (&t.sigma_ref, kind) {
-                (Some(x), Kind::Dynamic) => slots.push(Slot::new(key("sigma_ref"), x)),
-                (None, Kind::Dynamic) => {
-                    self.issue(
-                        p.assets.span(),
-                        format!("policies[{i}].{}", key("sigma_ref")),
-                        "required for kind `dynamic`",
-                    );
-                    ok = false;
+            let required: [(&str, &Option<SParam>, &[Kind]); 4] = [
+                ("sigma_ref", &t.sigma_ref, SCALED),
+                ("sigma_long", &t.sigma_long, &[Kind::Predictive]),
+                ("alpha", &t.alpha, &[Kind::Predictive]),
+                ("beta", &t.beta, &[Kind::Predictive]),
+            ];
+            for (k, raw, kinds) in required {
+                match (raw, kinds.contains(&kind)) {
+                    (Some(x), true) => slots.push(Slot::new(key(k), x)),
+                    (None, true) => {
+                        self.issue(
+                            p.assets.span(),
+                            format!("policies[{i}].{}", key(k)),
+                            format!("required for kind `{}`", kind.name()),
+                        );
+                        ok = false;
+                    }
+                    (Some(x), false) => {
+                        self.issue(
+                            x.span(),
+                            format!("policies[{i}].{}", key(k)),
+                            format!("not used by kind `{}`", kind.name()),
+                        );
+                        ok = false;
+                    }
+                    (None, false) => {}
                 }
-                (Some(x), _) => {
-                    self.issue(
-                        x.span(),
-                        format!("policies[{i}].{}", key("sigma_ref")),
-                        format!("not used by kind `{}`", kind.name()),
-                    );
-                    ok = false;
-                }
-                (None, _) => {}
             }
         }
         let mut variants: usize = 1;
@@ -355,6 +402,9 @@ impl Validator<'_> {
                 let other = if rule.ends_with("<= lt") {
                     let lt = key.strip_suffix(".ltv").map(|k| format!("{k}.lt"));
                     lt.map(|lt| format!(" ({})", lookup(slots, pick, &lt)))
+                } else if rule.starts_with("alpha + beta") {
+                    let alpha = key.strip_suffix(".beta").map(|k| format!("{k}.alpha"));
+                    alpha.map(|a| format!(" (alpha {})", lookup(slots, pick, &a)))
                 } else if rule.contains("cap") {
                     Some(format!(" (cap {})", lookup(slots, pick, "cap")))
                 } else {

@@ -227,6 +227,7 @@ pub(crate) struct RawPolicy {
     pub beta: Option<SParam>,
     pub floor: Option<SParam>,
     pub cap: Option<SParam>,
+    pub horizon: Option<SParam>,
     pub assets: Spanned<BTreeMap<String, RawTerms>>,
 }
 
@@ -237,6 +238,9 @@ pub(crate) struct RawTerms {
     pub lt: SParam,
     pub bonus: SParam,
     pub sigma_ref: Option<SParam>,
+    pub sigma_long: Option<SParam>,
+    pub alpha: Option<SParam>,
+    pub beta: Option<SParam>,
 }
 
 #[derive(Debug, Default, Deserialize)]

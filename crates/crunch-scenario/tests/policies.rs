@@ -1,4 +1,4 @@
-//! `[[policies]]`: the `dynamic` kind, parameter sweeps expanded into named variants in a
+//! `[[policies]]`: the `dynamic` and `predictive` kinds, parameter sweeps expanded into named variants in a
 //! fixed order, and errors that name the line, the key and the list element.
 
 use crunch_core::{PricePath, Requirements};
@@ -256,6 +256,86 @@ assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8 } }
             ),
             format!(
                 "line {}, `policies[0].assets.ETH.lt`: lt * cap must be < 1 (cap 1.25), got 0.825",
+                line(p, "assets")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn predictive_sweeps_and_keys_are_checked_with_line_and_key() {
+    let p = r#"
+[[policies]]
+name = "p"
+kind = "predictive"
+close_factor = 0.5
+horizon = [1, 10]
+assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8, sigma_long = 0.8, alpha = 0.1, beta = [0.8, 0.85] } }
+"#;
+    assert_eq!(
+        names(p),
+        [
+            "p[horizon=1,ETH.beta=0.8]",
+            "p[horizon=1,ETH.beta=0.85]",
+            "p[horizon=10,ETH.beta=0.8]",
+            "p[horizon=10,ETH.beta=0.85]",
+        ]
+    );
+    let p = r#"
+[[policies]]
+name = "p"
+kind = "predictive"
+close_factor = 0.5
+lambda = 0.94
+horizon = 2.5
+assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8, alpha = 0.1, beta = 0.8 } }
+
+[[policies]]
+name = "d"
+kind = "dynamic"
+close_factor = 0.5
+horizon = 5
+assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8, alpha = 0.1 } }
+"#;
+    let at = |m| line(p, m);
+    assert_eq!(
+        issues(p),
+        [
+            format!(
+                "line {}, `policies[0].lambda`: not used by kind `predictive`",
+                at("lambda")
+            ),
+            format!(
+                "line {}, `policies[0].assets.ETH.sigma_long`: required for kind `predictive`",
+                at("alpha = 0.1, beta = 0.8")
+            ),
+            format!(
+                "line {}, `policies[1].horizon`: not used by kind `dynamic`",
+                at("horizon = 5")
+            ),
+            format!(
+                "line {}, `policies[1].assets.ETH.alpha`: not used by kind `dynamic`",
+                HEAD.lines().count() + p.lines().count()
+            ),
+        ]
+    );
+    let p = r#"
+[[policies]]
+name = "p"
+kind = "predictive"
+close_factor = 0.5
+horizon = [2.5, 3]
+assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8, sigma_long = 0.8, alpha = 0.2, beta = [0.7, 0.8] } }
+"#;
+    assert_eq!(
+        issues(p),
+        [
+            format!(
+                "line {}, `policies[0].horizon[0]`: must be a whole number >= 1, got 2.5",
+                line(p, "horizon")
+            ),
+            format!(
+                "line {}, `policies[0].assets.ETH.beta[1]`: alpha + beta must be < 1 (alpha 0.2), got 0.8",
                 line(p, "assets")
             ),
         ]
