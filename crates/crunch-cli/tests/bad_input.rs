@@ -101,6 +101,14 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
+        "predictive-persistence",
+        &[
+            "predictive-persistence.toml",
+            "line 38, `policies[0].assets.ETH.beta`",
+            "alpha + beta must be < 1 (alpha 0.1), got 0.9",
+        ],
+    ),
+    case(
         "sweep-element",
         &[
             "sweep-element.toml",
