@@ -11,11 +11,13 @@ use arrow_array::types::Float64Type;
 use std::path::Path;
 use std::process::Command;
 
-const POLICIES: [&str; 4] = [
+const POLICIES: [&str; 6] = [
     "reg-t-50",
     "aggressive-70",
     "dynamic-70[floor=0.5]",
     "dynamic-70[floor=0.8]",
+    "predictive-70[floor=0.5]",
+    "predictive-70[floor=0.8]",
 ];
 
 #[test]
@@ -67,14 +69,16 @@ fn every_variant_runs_on_the_same_paths() {
         .flat_map(|_| POLICIES.iter().map(|p| p.to_string()))
         .collect();
     assert_eq!(policies, expected);
-    // At step 0 the dynamic policy has its base terms: the aggressive policy's capacity.
+    // At step 0 the dynamic and predictive policies have their base terms: the aggressive
+    // policy's capacity.
     let capacity: Vec<f64> = column("borrowing_capacity")
         .iter()
         .flat_map(|a| a.as_primitive::<Float64Type>().values().to_vec())
         .collect();
-    for row in capacity.chunks(4) {
+    for row in capacity.chunks(POLICIES.len()) {
         assert!(row[0] < row[1]);
-        assert_eq!(row[1], row[2]);
-        assert_eq!(row[1], row[3]);
+        for adaptive in &row[2..] {
+            assert_eq!(row[1], *adaptive);
+        }
     }
 }
