@@ -323,6 +323,11 @@ mod tests {
                 let (td, tp) = (first(&rd), first(&rp));
                 assert!(tp >= 20, "H {horizon}: tightened at {tp}, before the jump");
                 assert!(tp <= td, "H {horizon} level {level}: {tp} > {td}");
+                // Deeper cuts come strictly earlier (0.6: step 22 against 24).
+                assert!(
+                    level > 0.8 || tp < td,
+                    "H {horizon} level {level}: {tp} = {td}"
+                );
             }
             // Before the jump both stay exactly at the base terms.
             assert!(rp[..20].iter().all(|r| (r.lt[0] - 0.8).abs() < 1e-12));
