@@ -14,6 +14,8 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use chrono::NaiveDate;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaData;
 
 use crate::error::{IoError, Location};
 use crate::table::{Cell, Locator, Table};
@@ -39,7 +41,9 @@ impl ParquetTable {
             path: path.to_owned(),
             cause: source,
         };
+        let size = file.metadata().map_or(u64::MAX, |m| m.len());
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_err)?;
+        check_chunks(builder.metadata(), size).map_err(parquet_err)?;
         let headers = builder
             .schema()
             .fields()
@@ -79,6 +83,32 @@ fn date_from_days(days: i64) -> Cell<'static> {
 
 fn row_words(n: usize) -> String {
     Location::Row(n).to_string()
+}
+
+/// Refuses column chunks whose byte range is negative or lies past the end of the file (a
+/// corrupt footer), which the Parquet reader would otherwise panic on (found by
+/// `tests/fuzz.rs`).
+fn check_chunks(metadata: &ParquetMetaData, file_size: u64) -> Result<(), ParquetError> {
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        for (c, chunk) in group.columns().iter().enumerate() {
+            let start = chunk
+                .dictionary_page_offset()
+                .unwrap_or_else(|| chunk.data_page_offset());
+            let len = chunk.compressed_size();
+            let fits = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(len).ok())
+                .and_then(|(s, l)| s.checked_add(l))
+                .is_some_and(|end| end <= file_size);
+            if !fits {
+                return Err(ParquetError::General(format!(
+                    "corrupt metadata: column chunk {c} of row group {g} claims bytes \
+                     {start} .. {start} + {len}, outside the file's {file_size} bytes"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Table for ParquetTable {
