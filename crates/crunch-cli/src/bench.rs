@@ -104,6 +104,7 @@ pub fn bench_b1(options: &BenchOptions) -> Result<BenchReport> {
         force: false,
         progress: false,
         shard: None,
+        max_output: None,
     };
     let result = run_scenario(&prepared, &run);
     let seconds = started.elapsed().as_secs_f64();

@@ -3,7 +3,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use crunch_cli::{
-    BenchOptions, Overrides, RunOptions, bench_b1, prepare, render_table, run_scenario,
+    BenchOptions, Overrides, RunOptions, Size, bench_b1, estimate_run, prepare, render_table,
+    run_scenario,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +64,11 @@ enum Command {
         /// [default OUT: results/<scenario name>.shard-I-of-N]
         #[arg(long, value_name = "I/N")]
         shard: Option<crunch_io::Shard>,
+        /// Refuse to start when the estimated output (every Parquet file; `crunch validate`
+        /// prints the estimate) exceeds SIZE: bytes with an optional unit B, kB, MB, GB or
+        /// TB (decimal), for example 800MB or 2TB.
+        #[arg(long, value_name = "SIZE", default_value = "10GB")]
+        max_output: Size,
     },
     /// Join the output directories of the N shards of a run (`crunch run --shard I/N`)
     /// into the directory the whole run writes, byte for byte. Every shard must be given
@@ -184,6 +190,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             quiet,
             report,
             shard,
+            max_output,
         } => {
             let mut prepared = prepare(&scenario, Overrides { seed, paths })?;
             if let Some(step) = health_step {
@@ -202,6 +209,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 force,
                 progress: !quiet,
                 shard,
+                max_output: Some(max_output),
             };
             let stats = run_scenario(&prepared, &options)?;
             let s = &prepared.scenario;
@@ -339,6 +347,10 @@ fn dispatch(cli: Cli) -> Result<()> {
                 s.policies.len(),
                 s.paths,
                 p.source.steps()
+            );
+            let estimate = estimate_run(&p, s.paths);
+            print!(
+                "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"
             );
             Ok(())
         }

@@ -1,8 +1,9 @@
 //! `crunch run`: simulate a prepared scenario into an output directory.
 
+use crate::estimate::{Size, estimate_run};
 use crate::prepare::Prepared;
 use crate::summary::{PolicyStats, policy_stats};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use crunch_core::{PathOutcome, PathSummary, ResultSink};
 use crunch_engine::{RecordOptions, RunPlan};
 use crunch_io::{IoError, OutputDir, ParquetSink, SHARD_KEY, Shard, SinkLayout};
@@ -25,6 +26,9 @@ pub struct RunOptions {
     /// Run only this shard's paths ([`Shard::paths`]) and mark every file with
     /// `crunch.shard`; `None` runs every path.
     pub shard: Option<Shard>,
+    /// Refuse the run, before anything is written, when its estimated output
+    /// ([`estimate_run`]) is larger than this many bytes; `None` never refuses.
+    pub max_output: Option<Size>,
 }
 
 /// Forwards outcomes to the Parquet sink and keeps the summaries for the final table.
@@ -42,10 +46,29 @@ impl ResultSink for Tee {
 }
 
 /// Runs `prepared` (or, with [`RunOptions::shard`], its shard's paths) and publishes its
-/// output directory atomically: on any error nothing is left behind. Returns the
-/// per-policy statistics of the summary table over the paths run.
+/// output directory atomically: on any error nothing is left behind. A run whose
+/// estimated output exceeds [`RunOptions::max_output`] is refused before anything is
+/// written. Returns the per-policy statistics of the summary table over the paths run.
 pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<PolicyStats>> {
     let s = &prepared.scenario;
+    let paths = options
+        .shard
+        .map_or(0..s.paths, |shard| shard.paths(s.paths));
+    let estimate = estimate_run(prepared, paths.end - paths.start);
+    if let Some(limit) = options.max_output {
+        if estimate.bytes() > limit.0 {
+            bail!(
+                "{}: the run would write about {} (limit {}); nothing was written.\n\
+                 Estimate:\n{estimate}\
+                 Pass --max-output with a larger size (for example --max-output {}) to run \
+                 it, or use fewer paths (--paths), fewer outputs or --shard.",
+                s.file.display(),
+                Size(estimate.bytes()),
+                limit,
+                Size(estimate.bytes()).argument()
+            );
+        }
+    }
     let out = OutputDir::prepare(&options.out, options.force)?;
     let policy_names: Vec<String> = s.policies.iter().map(|p| p.name().to_owned()).collect();
     let layout = SinkLayout {
@@ -65,9 +88,6 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         sink,
         summaries: vec![Vec::new(); s.policies.len()],
     };
-    let paths = options
-        .shard
-        .map_or(0..s.paths, |shard| shard.paths(s.paths));
     let plan = RunPlan {
         market: &s.market,
         book: &prepared.book,
