@@ -57,12 +57,13 @@ fn end_to_end(c: &mut Criterion) {
         g.bench_function(paths.to_string(), |b| {
             b.iter(|| {
                 let plan = RunPlan {
+                    stop: None,
                     market: &s.market,
                     book: &p.book,
                     source: p.source.as_ref(),
                     policies: &s.policies,
                     seed: s.seed,
-                    paths: 0..paths,
+                    units: crunch_engine::units(0..paths, s.policies.len()),
                     options: SimOptions::default(),
                 };
                 let mut sink = Discard(0);

@@ -99,12 +99,8 @@ pub fn bench_b1(options: &BenchOptions) -> Result<BenchReport> {
         prepared.book = generate(&b1_population(n), market, prepared.scenario.seed)?;
     }
     let run = RunOptions {
-        out: out.clone(),
         threads: Some(threads),
-        force: false,
-        progress: false,
-        shard: None,
-        max_output: None,
+        ..RunOptions::new(out.clone())
     };
     let result = run_scenario(&prepared, &run);
     let seconds = started.elapsed().as_secs_f64();

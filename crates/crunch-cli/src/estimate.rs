@@ -53,17 +53,18 @@ impl RunEstimate {
     }
 }
 
-/// Estimates a run of `paths` paths of `prepared` (all of them, or a shard's).
+/// Estimates a run of `units` (path, policy) units of `prepared` (paths x policies for the
+/// whole run, fewer for a shard).
 ///
-/// Rows: `summary.parquet` has paths x policies rows and `timeseries.parquet` paths x
-/// policies x (steps + 1), exactly. `health.parquet` has at most paths x policies x
-/// accounts with debt at step 0 (debt never grows). `events.parquet` is estimated at one
+/// Rows: `summary.parquet` has one row per unit and `timeseries.parquet` units x
+/// (steps + 1), exactly. `health.parquet` has at most units x accounts with debt at step
+/// 0 (debt never grows). `events.parquet` is estimated at one
 /// liquidation per position (an indebted account's collateral asset) per path and policy;
 /// it is not a bound: a position can be liquidated again at every step, which
 /// [`RunEstimate::events_bound`] counts.
-pub fn estimate_run(prepared: &Prepared, paths: u64) -> RunEstimate {
+pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
     let s = &prepared.scenario;
-    let runs = paths * s.policies.len() as u64;
+    let runs = units;
     let steps = prepared.source.steps() as u64;
     let book = &prepared.book;
     let indebted: Vec<usize> = (0..book.len()).filter(|&j| book.debt[j] > 0.0).collect();

@@ -15,5 +15,5 @@ pub use estimate::{FileEstimate, RunEstimate, Size, estimate_run};
 pub use paths::{PathsOptions, PathsWritten, write_paths};
 pub use prepare::{Overrides, Prepared, prepare};
 pub use reporting::{ReportOptions, plot_results, report_after_run, report_results};
-pub use run::{RunOptions, run_scenario};
+pub use run::{CHECKPOINT_PATHS, Interrupted, RunOptions, run_scenario};
 pub use summary::{PolicyStats, policy_stats, render_table};

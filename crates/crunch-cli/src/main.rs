@@ -3,11 +3,12 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use crunch_cli::{
-    BenchOptions, Overrides, RunOptions, Size, bench_b1, estimate_run, prepare, render_table,
-    run_scenario,
+    BenchOptions, Interrupted, Overrides, RunOptions, Size, bench_b1, estimate_run, prepare,
+    render_table, run_scenario,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 mod calibrate;
 
@@ -48,9 +49,22 @@ enum Command {
         /// the last step), before its liquidations; replaces `[output] health_step`.
         #[arg(long, value_name = "N")]
         health_step: Option<usize>,
-        /// Replace an existing, non-empty output directory.
+        /// Replace an existing, non-empty output directory, and discard the finished parts
+        /// of an interrupted run into it.
         #[arg(long)]
         force: bool,
+        /// Finish an interrupted run (Ctrl-C, killed, disk full) into the same output
+        /// directory: keep its finished parts and simulate only the missing ones. The
+        /// result has the bytes of an uninterrupted run. Refused when the interrupted run
+        /// had a different scenario, data, seed, paths, shard or outputs.
+        #[arg(long)]
+        resume: bool,
+        /// Paths per checkpoint: the run is written in parts of this many paths (all
+        /// their policies), and an interrupted run keeps its finished parts. It does not
+        /// change the results.
+        #[arg(long, value_name = "N", default_value_t = crunch_cli::CHECKPOINT_PATHS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        checkpoint_paths: u64,
         /// Do not show the progress bar.
         #[arg(long)]
         quiet: bool,
@@ -59,8 +73,9 @@ enum Command {
         #[arg(long)]
         report: bool,
         /// Run only shard I of N (0 <= I < N): the I-th of N contiguous, near-equal ranges
-        /// of paths, with the same per-path random streams as the whole run. Its files
-        /// carry `crunch.shard = "I/N"`; `crunch merge` joins the N shard directories.
+        /// of the run's (path, policy) units in output order (so sweep variants are split
+        /// too), with the same per-path random streams as the whole run. Its files carry
+        /// `crunch.shard = "I/N"`; `crunch merge` joins the N shard directories.
         /// [default OUT: results/<scenario name>.shard-I-of-N]
         #[arg(long, value_name = "I/N")]
         shard: Option<crunch_io::Shard>,
@@ -166,12 +181,37 @@ enum Command {
     },
 }
 
+/// Raised by the first Ctrl-C (SIGINT), SIGTERM or SIGHUP: `crunch run` stops after the paths in
+/// progress and keeps its finished parts.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Makes the first Ctrl-C raise [`STOP`] and a second one exit at once (what is finished
+/// stays kept either way: parts are published whole).
+fn install_stop_handler() {
+    let handler = || {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED.into());
+        }
+        eprintln!("\nstopping: finishing the paths in progress (Ctrl-C again to quit at once)");
+    };
+    if let Err(e) = ctrlc::set_handler(handler) {
+        eprintln!("warning: Ctrl-C will not stop the run cleanly: {e}");
+    }
+}
+
 fn main() -> ExitCode {
     match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.is::<Interrupted>() {
+                ExitCode::from(EXIT_INTERRUPTED)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -187,6 +227,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             seed,
             health_step,
             force,
+            resume,
+            checkpoint_paths,
             quiet,
             report,
             shard,
@@ -203,13 +245,17 @@ fn dispatch(cli: Cli) -> Result<()> {
                     None => name.clone(),
                 })
             });
+            install_stop_handler();
             let options = RunOptions {
-                out: out.clone(),
                 threads: threads.map(|t| t as usize),
                 force,
                 progress: !quiet,
                 shard,
                 max_output: Some(max_output),
+                resume,
+                checkpoint_paths,
+                stop: Some(&STOP),
+                ..RunOptions::new(out.clone())
             };
             let stats = run_scenario(&prepared, &options)?;
             let s = &prepared.scenario;
@@ -222,12 +268,17 @@ fn dispatch(cli: Cli) -> Result<()> {
                 s.seed
             );
             if let Some(k) = shard {
-                let r = k.paths(s.paths);
+                let policies = s.policies.len() as u64;
+                let r = k.units(s.paths * policies);
                 println!(
-                    "shard {k}: paths {}..{} ({} paths)",
+                    "shard {k}: units {}..{} of {} ({} paths x {} policies), paths {}..{}",
                     r.start,
                     r.end,
-                    r.end - r.start
+                    s.paths * policies,
+                    s.paths,
+                    policies,
+                    r.start / policies,
+                    r.end.div_ceil(policies)
                 );
             }
             print!("{}", render_table(&stats));
@@ -348,7 +399,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 s.paths,
                 p.source.steps()
             );
-            let estimate = estimate_run(&p, s.paths);
+            let estimate = estimate_run(&p, s.paths * s.policies.len() as u64);
             print!(
                 "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"
             );

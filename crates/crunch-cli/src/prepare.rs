@@ -54,14 +54,14 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     let source = build_source(&mut scenario, &mut data)?;
     // The scenario checked `output.health_step` against `steps`; a historical source
     // without `steps` learns its step count from the file's window only now.
-    if let Some(h) = scenario.output.health_step {
-        if h > source.steps() {
-            bail!(
-                "{}: `output.health_step = {h}` is past the last step: the run has {} steps",
-                file.display(),
-                source.steps()
-            );
-        }
+    if let Some(h) = scenario.output.health_step
+        && h > source.steps()
+    {
+        bail!(
+            "{}: `output.health_step = {h}` is past the last step: the run has {} steps",
+            file.display(),
+            source.steps()
+        );
     }
     let book = match &scenario.book {
         BookSpec::File(path) => {
@@ -158,18 +158,18 @@ fn model_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
             };
             let (table, from_file) = load_price_file(scenario, &prices, data)?;
             let rows = table.dates.len();
-            if let Some(steps) = scenario.steps {
-                if steps + 1 != rows {
-                    bail!(
-                        "{}: `steps = {steps}` but the selected window of `{}` ({} .. {}) has \
+            if let Some(steps) = scenario.steps
+                && steps + 1 != rows
+            {
+                bail!(
+                    "{}: `steps = {steps}` but the selected window of `{}` ({} .. {}) has \
                          {rows} rows, i.e. {} steps; remove `steps` or change the window",
-                        scenario.file.display(),
-                        file.display(),
-                        table.dates[0],
-                        table.dates[rows - 1],
-                        rows - 1
-                    );
-                }
+                    scenario.file.display(),
+                    file.display(),
+                    table.dates[0],
+                    table.dates[rows - 1],
+                    rows - 1
+                );
             }
             let closes = per_asset(&table, &from_file);
             let source = Historical::new(&scenario.market, &closes);

@@ -1,6 +1,6 @@
 //! The short table printed at the end of a run.
 
-use crunch_core::PathSummary;
+use crunch_io::SummaryRow;
 
 /// Per-policy statistics over paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,13 +15,13 @@ pub struct PolicyStats {
     pub p99_bad_debt: f64,
     /// Mean number of liquidation events per path.
     pub mean_liquidations: f64,
-    /// Capital efficiency (initial debt / initial collateral) of the first path; it is the
-    /// same on every path because `p[0]` is fixed.
+    /// Capital efficiency (initial debt / initial collateral) of the first path run; it is
+    /// the same on every path because `p[0]` is fixed.
     pub capital_efficiency: Option<f64>,
 }
 
-/// Statistics of each policy from its summaries (in path order).
-pub fn policy_stats(policy: &str, summaries: &[PathSummary]) -> PolicyStats {
+/// Statistics of each policy from its rows of `summary.parquet` (in path order).
+pub fn policy_stats(policy: &str, summaries: &[&SummaryRow]) -> PolicyStats {
     let n = summaries.len();
     let mut bad: Vec<f64> = summaries.iter().map(|s| s.bad_debt).collect();
     bad.sort_by(f64::total_cmp);
@@ -77,15 +77,15 @@ mod tests {
     fn nearest_rank_p99_and_means() {
         // 200 paths with bad debt 1..=200: h = 199 * 0.99 = 197.01, so
         // p99 = x[197] + 0.01 (x[198] - x[197]) = 198 + 0.01 = 198.01.
-        let s: Vec<PathSummary> = (1..=200)
-            .map(|i| PathSummary {
+        let s: Vec<SummaryRow> = (1..=200)
+            .map(|i| SummaryRow {
+                policy: "p".into(),
                 bad_debt: i as f64,
                 liquidations: 2,
                 capital_efficiency: Some(0.5),
-                ..Default::default()
             })
             .collect();
-        let st = policy_stats("p", &s);
+        let st = policy_stats("p", &s.iter().collect::<Vec<_>>());
         assert!((st.p99_bad_debt - 198.01).abs() < 1e-9);
         assert_eq!(st.mean_bad_debt, 100.5);
         assert_eq!(st.mean_liquidations, 2.0);

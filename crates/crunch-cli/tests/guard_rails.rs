@@ -116,16 +116,9 @@ fn the_estimate_matches_a_small_run() {
         },
     )
     .unwrap();
-    let estimate = estimate_run(&prepared, paths);
+    let estimate = estimate_run(&prepared, paths * prepared.scenario.policies.len() as u64);
     let out = dir.path().join("out");
-    let options = RunOptions {
-        out: out.clone(),
-        threads: None,
-        force: false,
-        progress: false,
-        shard: None,
-        max_output: None,
-    };
+    let options = RunOptions::new(out.clone());
     run_scenario(&prepared, &options).unwrap();
     let names: Vec<&str> = estimate.files.iter().map(|f| f.name).collect();
     assert_eq!(

@@ -26,12 +26,13 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
     let p = prepare(&file, Overrides { seed: None, paths }).unwrap();
     let s = &p.scenario;
     let plan = RunPlan {
+        stop: None,
         market: &s.market,
         book: &p.book,
         source: p.source.as_ref(),
         policies: &s.policies,
         seed: s.seed,
-        paths: 0..s.paths,
+        units: crunch_engine::units(0..s.paths, s.policies.len()),
         options: SimOptions {
             record: RecordOptions {
                 timeseries: true,

@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
+mod common;
+
 /// Paths of every run here: enough for `health.parquet` to span several record batches
 /// (65,536 rows each) and for the batches to straddle shard boundaries.
 const PATHS: &str = "40";
@@ -122,10 +124,12 @@ fn three_merged_shards_are_the_single_run_and_bad_sets_are_refused() {
     let shard = |i: usize| root.path().join(format!("shard{i}"));
     for i in 0..3 {
         let stdout = ok(run(&scenario, &shard(i), &["--shard", &format!("{i}/3")]));
+        // 40 paths x 2 policies = 80 units; shard 1 ends and shard 2 starts between
+        // the two policies of path 26.
         let expected = [
-            "shard 0/3: paths 0..13 (13 paths)",
-            "shard 1/3: paths 13..26 (13 paths)",
-            "shard 2/3: paths 26..40 (14 paths)",
+            "shard 0/3: units 0..26 of 80 (40 paths x 2 policies), paths 0..13",
+            "shard 1/3: units 26..53 of 80 (40 paths x 2 policies), paths 13..27",
+            "shard 2/3: units 53..80 of 80 (40 paths x 2 policies), paths 26..40",
         ][i];
         assert!(stdout.contains(expected), "{stdout}");
     }
@@ -283,26 +287,30 @@ fn bad_shard_values_are_refused() {
     assert!(!out.exists());
 }
 
+/// One path of two policies over three shards: shard 0 is empty, shards 1 and 2 each run
+/// one policy of path 0 (a shard splits sweep variants as well as paths).
 #[test]
-fn empty_shards_merge_too() {
+fn empty_shards_and_split_policies_merge_too() {
     let root = tempfile::tempdir().unwrap();
     let scenario = quickstart_with_all_outputs(root.path());
     let whole = root.path().join("whole");
-    ok(run_paths(&scenario, &whole, "2", &[]));
+    ok(run_paths(&scenario, &whole, "1", &[]));
     let shards: Vec<PathBuf> = (0..3).map(|i| root.path().join(format!("s{i}"))).collect();
     for (i, dir) in shards.iter().enumerate() {
         let stdout = ok(run_paths(
             &scenario,
             dir,
-            "2",
+            "1",
             &["--shard", &format!("{i}/3")],
         ));
-        let expected = [
-            "paths 0..0 (0 paths)",
-            "paths 0..1 (1 paths)",
-            "paths 1..2 (1 paths)",
-        ];
+        let expected = ["units 0..0 of 2", "units 0..1 of 2", "units 1..2 of 2"];
         assert!(stdout.contains(expected[i]), "{stdout}");
+        let rows = common::read_parquet(&dir.join("summary.parquet"))
+            .batches
+            .iter()
+            .map(|b| b.num_rows())
+            .sum::<usize>();
+        assert_eq!(rows, [0, 1, 1][i]);
     }
     let merged = root.path().join("merged");
     let dirs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();

@@ -1,4 +1,4 @@
-//! The parallel driver: paths in parallel, results in path order.
+//! The parallel driver: paths in parallel, results in (path, policy) order.
 
 use crate::lending::{EngineError, SimOptions, simulate_path};
 use crate::scratch::Scratch;
@@ -9,6 +9,7 @@ use crunch_core::{
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use thiserror::Error;
 
 /// Paths simulated between two hand-overs to the sink. It bounds memory and does not
@@ -27,12 +28,23 @@ pub struct RunPlan<'a> {
     pub policies: &'a [Box<dyn MarginPolicy>],
     /// Run seed; path `i` draws from `stream_rng(seed, MarketPaths, i)`.
     pub seed: u64,
-    /// The path indices to simulate: `0..P` for a whole run of `P` paths, a sub-range for
-    /// one shard of it. Path `i` is the same in both (its stream depends only on the seed
-    /// and `i`).
-    pub paths: Range<u64>,
+    /// The units to simulate, unit `u` being path `u / K` under policy `u % K` (`K`
+    /// policies): [`units`]`(0..P, K)` for a whole run of `P` paths, a sub-range for one
+    /// shard or checkpoint of it. Path `i` is the same in all of them (its stream depends
+    /// only on the seed and `i`).
+    pub units: Range<u64>,
     /// Optional outputs and the queue strategy.
     pub options: SimOptions,
+    /// When set and raised (for example by a Ctrl-C handler), paths not yet started are
+    /// skipped and [`run`] returns [`RunError::Interrupted`] after the outcomes of the
+    /// paths before the first skipped one.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+/// The units of the whole paths `paths` with `policies` policies each.
+pub fn units(paths: Range<u64>, policies: usize) -> Range<u64> {
+    let k = policies as u64;
+    paths.start * k..paths.end * k
 }
 
 /// A failed run.
@@ -44,11 +56,24 @@ pub enum RunError<E> {
     /// The sink could not take a result.
     #[error(transparent)]
     Sink(E),
+    /// [`RunPlan::stop`] was raised; the outcomes of every unit before `next` were handed
+    /// to the sink, none after.
+    #[error("interrupted before unit {next}")]
+    Interrupted {
+        /// The first unit not handed to the sink.
+        next: u64,
+    },
 }
 
-/// Runs every path of `plan.paths` on the current rayon pool and hands the outcomes to
-/// `sink` in (path, policy) order. `on_path` is called once per finished path (for progress
-/// display; it cannot influence results).
+/// Why one path produced no outcomes.
+enum Skipped {
+    Engine(EngineError),
+    Stopped,
+}
+
+/// Runs every unit of `plan.units` on the current rayon pool and hands the outcomes to
+/// `sink` in unit ((path, policy)) order. `on_path` is called once per finished path (for
+/// progress display; it cannot influence results).
 ///
 /// Each path's prices are generated once, from the path's own RNG stream, and then read by
 /// every policy (common random numbers). Nothing random is drawn inside rayon's
@@ -67,12 +92,22 @@ pub fn run<S: ResultSink>(
     let threads = rayon::current_num_threads();
     let buffers: Vec<Mutex<Option<(Scratch, PricePath)>>> =
         (0..=threads).map(|_| Mutex::new(None)).collect();
-    let mut start = plan.paths.start;
-    while start < plan.paths.end {
-        let end = (start + PATHS_PER_CHUNK).min(plan.paths.end);
-        let chunk: Vec<Result<Vec<PathOutcome>, EngineError>> = (start..end)
+    let k = plan.policies.len() as u64;
+    if k == 0 || plan.units.is_empty() {
+        return Ok(());
+    }
+    let first_path = plan.units.start / k;
+    let end_path = plan.units.end.div_ceil(k);
+    let stopped = || plan.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    let mut start = first_path;
+    while start < end_path {
+        let end = (start + PATHS_PER_CHUNK).min(end_path);
+        let chunk: Vec<Result<Vec<PathOutcome>, Skipped>> = (start..end)
             .into_par_iter()
             .map(|path| {
+                if stopped() {
+                    return Err(Skipped::Stopped);
+                }
                 let make = || {
                     (
                         Scratch::new(plan.book, steps),
@@ -89,30 +124,43 @@ pub fn run<S: ResultSink>(
                 };
                 let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
                 plan.source.fill(&mut rng, raw);
-                let outcomes = plan
-                    .policies
-                    .iter()
-                    .enumerate()
-                    .map(|(k, policy)| {
+                // The policies of this path whose units are in the plan (all but at the
+                // ends of a shard that splits a path's variants).
+                let lo = plan.units.start.max(path * k) - path * k;
+                let hi = plan.units.end.min((path + 1) * k) - path * k;
+                let outcomes = (lo..hi)
+                    .map(|policy| {
+                        let policy = policy as usize;
                         simulate_path(
                             plan.market,
                             plan.book,
-                            policy.as_ref(),
+                            plan.policies[policy].as_ref(),
                             raw,
                             plan.options,
                             scratch,
                             path,
-                            k,
+                            policy,
                         )
                     })
-                    .collect();
+                    .collect::<Result<_, _>>()
+                    .map_err(Skipped::Engine)?;
                 on_path();
-                outcomes
+                Ok(outcomes)
             })
             .collect();
-        for outcomes in chunk {
-            for outcome in outcomes? {
-                sink.accept(&outcome).map_err(RunError::Sink)?;
+        for (path, outcomes) in (start..end).zip(chunk) {
+            match outcomes {
+                Ok(outcomes) => {
+                    for outcome in outcomes {
+                        sink.accept(&outcome).map_err(RunError::Sink)?;
+                    }
+                }
+                Err(Skipped::Engine(e)) => return Err(e.into()),
+                Err(Skipped::Stopped) => {
+                    return Err(RunError::Interrupted {
+                        next: plan.units.start.max(path * k),
+                    });
+                }
             }
         }
         start = end;

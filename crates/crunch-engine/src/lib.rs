@@ -11,7 +11,7 @@ mod queue;
 mod scratch;
 mod screen;
 
-pub use driver::{RunError, RunPlan, run};
+pub use driver::{RunError, RunPlan, run, units};
 pub use lending::{EngineError, RecordOptions, SimOptions, simulate_path};
 pub use queue::ScanMode;
 pub use scratch::Scratch;

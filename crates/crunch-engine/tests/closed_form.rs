@@ -93,12 +93,13 @@ fn check(sigma: f64, steps: usize, barrier: f64, paths: u64) {
     )];
     let gbm = Gbm::new(&market, &[vec![1.0, 0.0], vec![0.0, 1.0]], steps).unwrap();
     let plan = RunPlan {
+        stop: None,
         market: &market,
         book: &book,
         source: &gbm,
         policies: &policies,
         seed: 2024,
-        paths: 0..paths,
+        units: crunch_engine::units(0..paths, policies.len()),
         options: SimOptions::default(),
     };
     let mut sink = Liquidated(Vec::new());

@@ -2,11 +2,12 @@
 //! must produce identical outcomes, events and time series included.
 
 use crunch_core::{AssetSpec, Book, MarginPolicy, MarketSpec, PathOutcome, ResultSink};
-use crunch_engine::{RecordOptions, RunPlan, ScanMode, SimOptions, run};
+use crunch_engine::{RecordOptions, RunError, RunPlan, ScanMode, SimOptions, run};
 use crunch_market::Gbm;
 use crunch_policy::{AssetTerms, StaticLtv};
 use rand::RngExt;
 use std::convert::Infallible;
+use std::sync::atomic::AtomicBool;
 
 struct Collect(Vec<PathOutcome>);
 
@@ -30,11 +31,21 @@ fn asset(symbol: &str, price: f64, sigma: f64, depth: Option<f64>) -> AssetSpec 
 }
 
 fn run_with(threads: usize, scan: ScanMode) -> Vec<PathOutcome> {
-    run_range(threads, scan, 0..600)
+    run_units(threads, scan, 0..1200)
 }
 
-/// Runs paths `paths` of the workload.
-fn run_range(threads: usize, scan: ScanMode, paths: std::ops::Range<u64>) -> Vec<PathOutcome> {
+/// Runs units `units` ((path, policy) pairs, 2 policies per path) of the workload.
+fn run_units(threads: usize, scan: ScanMode, units: std::ops::Range<u64>) -> Vec<PathOutcome> {
+    try_units(threads, scan, units, None).unwrap()
+}
+
+/// [`run_units`] with an optional stop flag, returning the driver's error.
+fn try_units(
+    threads: usize,
+    scan: ScanMode,
+    units: std::ops::Range<u64>,
+    stop: Option<&AtomicBool>,
+) -> Result<Vec<PathOutcome>, RunError<Infallible>> {
     let market = MarketSpec {
         assets: vec![
             asset("ETH", 2000.0, 0.8, Some(2e5)),
@@ -73,12 +84,13 @@ fn run_range(threads: usize, scan: ScanMode, paths: std::ops::Range<u64>) -> Vec
     ];
     let gbm = Gbm::new(&market, &corr, 120).unwrap();
     let plan = RunPlan {
+        stop,
         market: &market,
         book: &book,
         source: &gbm,
         policies: &policies,
         seed: 11,
-        paths,
+        units,
         options: SimOptions {
             record: RecordOptions {
                 timeseries: true,
@@ -93,8 +105,8 @@ fn run_range(threads: usize, scan: ScanMode, paths: std::ops::Range<u64>) -> Vec
         .build()
         .unwrap();
     let mut sink = Collect(Vec::new());
-    pool.install(|| run(&plan, &mut sink, &|| {})).unwrap();
-    sink.0
+    pool.install(|| run(&plan, &mut sink, &|| {}))?;
+    Ok(sink.0)
 }
 
 #[test]
@@ -123,16 +135,30 @@ fn pruned_scan_equals_exhaustive_scan() {
     assert_eq!(pruned, exhaustive);
 }
 
-/// Sub-ranges of paths (the shards of `crunch run --shard`) give exactly the outcomes of
-/// the whole run for their paths, so that their concatenation is the whole run.
+/// Sub-ranges of units (the shards of `crunch run --shard` and its checkpoints) give
+/// exactly the outcomes of the whole run for their units, also when a range starts or
+/// ends between the two policies of a path, so that their concatenation is the whole run.
 #[test]
-fn path_ranges_concatenate_to_the_whole_run() {
+fn unit_ranges_concatenate_to_the_whole_run() {
     let whole = run_with(2, ScanMode::Pruned);
-    let mut parts = run_range(2, ScanMode::Pruned, 0..7);
-    parts.extend(run_range(1, ScanMode::Pruned, 7..300));
-    parts.extend(run_range(2, ScanMode::Pruned, 300..300));
-    parts.extend(run_range(2, ScanMode::Pruned, 300..600));
+    let mut parts = run_units(2, ScanMode::Pruned, 0..7);
+    parts.extend(run_units(1, ScanMode::Pruned, 7..300));
+    parts.extend(run_units(2, ScanMode::Pruned, 300..300));
+    parts.extend(run_units(2, ScanMode::Pruned, 300..1199));
+    parts.extend(run_units(2, ScanMode::Pruned, 1199..1200));
     assert_eq!(parts, whole);
-    let tail = run_range(2, ScanMode::Pruned, 599..600);
-    assert_eq!((tail[0].path, tail[1].path), (599, 599));
+    let odd = run_units(2, ScanMode::Pruned, 3..6);
+    let keys: Vec<_> = odd.iter().map(|o| (o.path, o.policy)).collect();
+    assert_eq!(keys, [(1, 1), (2, 0), (2, 1)]);
+}
+
+/// A raised stop flag skips every path not yet started: nothing is delivered and the
+/// error names the first unit not delivered.
+#[test]
+fn a_raised_stop_flag_interrupts_the_run() {
+    let stop = AtomicBool::new(true);
+    match try_units(2, ScanMode::Pruned, 5..40, Some(&stop)) {
+        Err(RunError::Interrupted { next }) => assert_eq!(next, 5),
+        other => panic!("expected an interruption, got {other:?}"),
+    }
 }

@@ -191,4 +191,13 @@ pub enum IoError {
         /// What is wrong.
         problem: String,
     },
+    /// A run's checkpoints cannot be used: an interrupted run's parts are in the way, they
+    /// belong to a different run, or another process holds them.
+    #[error("{}: {problem}", path.display())]
+    Checkpoints {
+        /// The run's output directory.
+        path: PathBuf,
+        /// What is wrong and what to do about it.
+        problem: String,
+    },
 }

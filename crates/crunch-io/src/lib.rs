@@ -10,13 +10,17 @@
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
 //!   optionally `timeseries.parquet`, `events.parquet` and `health.parquet`,
 //!   byte-reproducibly.
-//! - [`Shard`]: which paths shard `i` of `n` of a run simulates; [`merge_shards`]: the
-//!   shards' output directories back into the single run's, byte for byte.
+//! - [`Shard`]: which (path, policy) units shard `i` of `n` of a run simulates;
+//!   [`merge_shards`]: the shards' output directories back into the single run's, byte
+//!   for byte.
+//! - [`RunDir`]: a run's output directory written in checkpointed parts, resumable after
+//!   an interruption.
 //!
 //! Every error is an [`IoError`] whose message names the file and, for a value, the line
 //! (CSV, 1-based physical line) or row (Parquet, 0-based data row).
 
 mod book;
+mod checkpoint;
 mod columns;
 mod error;
 mod merge;
@@ -26,11 +30,13 @@ mod paths_file;
 mod prices;
 mod shard;
 mod sink;
+mod summary_rows;
 mod table;
 mod table_csv;
 mod table_parquet;
 
 pub use book::load_book;
+pub use checkpoint::{Checkpoints, RunDir};
 pub use columns::{SymbolColumn, price_columns};
 pub use error::{IoError, Location};
 pub use merge::{Merged, merge_shards};
@@ -39,3 +45,4 @@ pub use paths_file::PathsFile;
 pub use prices::{PriceRequest, PriceTable, load_prices};
 pub use shard::{SHARD_KEY, Shard};
 pub use sink::{ParquetSink, SinkLayout};
+pub use summary_rows::{SummaryRow, read_summary_rows};

@@ -56,7 +56,7 @@ fn shards_err(path: &Path, problem: String) -> IoError {
 }
 
 /// Opens `path` for reading record batches.
-fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
+pub(crate) fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
     let file = File::open(path).map_err(|source| IoError::Fs {
         path: path.to_owned(),
         action: "open the file",
@@ -69,7 +69,7 @@ fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError>
 }
 
 /// The key-value metadata of a Parquet file, without the Arrow schema, in file order.
-fn metadata(builder: &ParquetRecordBatchReaderBuilder<File>) -> Vec<(String, String)> {
+pub(crate) fn metadata(builder: &ParquetRecordBatchReaderBuilder<File>) -> Vec<(String, String)> {
     builder
         .metadata()
         .file_metadata()
@@ -335,7 +335,7 @@ fn check_health_steps(shards: &[ShardDir]) -> Result<(), IoError> {
 
 /// The columns of `path` (names, types, nullability) as an output schema, refusing
 /// columns that `crunch run` never writes.
-fn column_schema(path: &Path) -> Result<SchemaRef, IoError> {
+pub(crate) fn column_schema(path: &Path) -> Result<SchemaRef, IoError> {
     let builder = reader(path)?;
     let mut fields = Vec::new();
     for f in builder.schema().fields() {
@@ -380,7 +380,11 @@ impl Column<'_> {
 }
 
 /// Appends every row of `src` to `dest`; `src` must have the columns of `expected`.
-fn copy_rows(src: &Path, expected: &SchemaRef, dest: &mut ParquetFile) -> Result<u64, IoError> {
+pub(crate) fn copy_rows(
+    src: &Path,
+    expected: &SchemaRef,
+    dest: &mut ParquetFile,
+) -> Result<u64, IoError> {
     if column_schema(src)? != *expected {
         return Err(IoError::Layout {
             path: src.to_owned(),

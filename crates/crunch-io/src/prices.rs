@@ -185,13 +185,13 @@ fn select(path: &Path, table: &dyn Table, request: &PriceRequest) -> Result<Pric
     };
 
     // 5. The window.
-    if let (Some(s), Some(e)) = (request.start, request.end) {
-        if s > e {
-            return Err(IoError::Request {
-                path: path.to_owned(),
-                problem: format!("the window start {s} is after its end {e}"),
-            });
-        }
+    if let (Some(s), Some(e)) = (request.start, request.end)
+        && s > e
+    {
+        return Err(IoError::Request {
+            path: path.to_owned(),
+            problem: format!("the window start {s} is after its end {e}"),
+        });
     }
     rows.retain(|&(d, _)| {
         request.start.is_none_or(|s| d >= s) && request.end.is_none_or(|e| d <= e)

@@ -1,4 +1,4 @@
-//! Deterministic shards of a run: which paths shard `i` of `n` simulates.
+//! Deterministic shards of a run: which (path, policy) units shard `i` of `n` simulates.
 
 use std::fmt;
 use std::ops::Range;
@@ -9,10 +9,14 @@ pub const SHARD_KEY: &str = "crunch.shard";
 
 /// Shard `index` of `count` (`0 <= index < count`) of a run.
 ///
-/// Shards split a run's paths into `count` contiguous ranges of sizes that differ by at
-/// most one: shard `i` of `n` over `P` paths simulates paths `floor(i P / n)` up to, not
-/// including, `floor((i + 1) P / n)`. The split is a pure function of `(P, i, n)`, and
-/// concatenating the shards' outputs in shard order gives the single run's row order.
+/// A run of `P` paths and `K` policies (sweep variants included) is `U = P K` units, unit
+/// `u` being path `u / K` under policy `u % K`: the order of the run's output rows. Shards
+/// split the units into `count` contiguous ranges of sizes that differ by at most one:
+/// shard `i` of `n` simulates units `floor(i U / n)` up to, not including,
+/// `floor((i + 1) U / n)`. So a shard splits the variants of a sweep as well as the
+/// paths (a run of 1 path and 1,000 variants splits over 1,000 shards). The split is a
+/// pure function of `(U, i, n)`, and concatenating the shards' outputs in shard order
+/// gives the single run's row order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shard {
     index: u64,
@@ -47,9 +51,9 @@ impl Shard {
         self.count
     }
 
-    /// The path indices of this shard in a run of `total` paths (possibly empty when
-    /// there are more shards than paths).
-    pub fn paths(self, total: u64) -> Range<u64> {
+    /// The units of this shard in a run of `total` units (possibly empty when there are
+    /// more shards than units).
+    pub fn units(self, total: u64) -> Range<u64> {
         let bound = |i: u64| (u128::from(total) * u128::from(i) / u128::from(self.count)) as u64;
         bound(self.index)..bound(self.index + 1)
     }
@@ -106,12 +110,12 @@ mod tests {
     }
 
     #[test]
-    fn ranges_tile_the_paths() {
+    fn ranges_tile_the_units() {
         for total in [0, 1, 2, 7, 12, 100, 1001] {
             for count in 1..=13 {
                 let mut next = 0;
                 for index in 0..count {
-                    let r = Shard::new(index, count).unwrap().paths(total);
+                    let r = Shard::new(index, count).unwrap().units(total);
                     assert_eq!(r.start, next);
                     let len = r.end - r.start;
                     assert!(len == total / count || len == total / count + 1);
@@ -120,8 +124,8 @@ mod tests {
                 assert_eq!(next, total);
             }
         }
-        assert_eq!(Shard::new(1, 3).unwrap().paths(12), 4..8);
-        let huge = Shard::new(2, 3).unwrap().paths(u64::MAX);
+        assert_eq!(Shard::new(1, 3).unwrap().units(12), 4..8);
+        let huge = Shard::new(2, 3).unwrap().units(u64::MAX);
         assert_eq!(huge.end, u64::MAX);
     }
 }

@@ -70,7 +70,7 @@ fn outcome(path: u64, policy: usize) -> PathOutcome {
         }],
         // Path 3 has no indebted account at the snapshot's step; the others one or two.
         health: (0..2u32)
-            .filter(|&j| path != 3 && (j == 0 || path % 2 == 0))
+            .filter(|&j| path != 3 && (j == 0 || path.is_multiple_of(2)))
             .map(|j| HealthSample {
                 account: j,
                 health: 1.25 - x / 10.0 + j as f64,

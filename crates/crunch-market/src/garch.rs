@@ -111,13 +111,13 @@ impl GarchSpec {
             .omega
             .unwrap_or(target_variance * (1.0 - self.alpha - self.beta));
         let p = GarchParams::new(omega, self.alpha, self.beta, key)?;
-        if let Some(h) = self.start_variance {
-            if !(h.is_finite() && h > 0.0) {
-                return Err(ModelError::new(
-                    format!("{key}.start_sigma"),
-                    format!("must be > 0, got a start variance of {h}"),
-                ));
-            }
+        if let Some(h) = self.start_variance
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(ModelError::new(
+                format!("{key}.start_sigma"),
+                format!("must be > 0, got a start variance of {h}"),
+            ));
         }
         Ok(p)
     }

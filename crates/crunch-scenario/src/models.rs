@@ -104,14 +104,14 @@ impl Validator<'_> {
             ("shocks", None),
         ];
         for (key, span) in present {
-            if let Some(span) = span {
-                if !users(key).contains(&source) {
-                    self.issue(
-                        span,
-                        format!("market.{key}"),
-                        format!("not used by source `{source}`"),
-                    );
-                }
+            if let Some(span) = span
+                && !users(key).contains(&source)
+            {
+                self.issue(
+                    span,
+                    format!("market.{key}"),
+                    format!("not used by source `{source}`"),
+                );
             }
         }
         match source {
@@ -300,14 +300,14 @@ impl Validator<'_> {
         };
         let start = date(self, &raw.start, "start");
         let end = date(self, &raw.end, "end");
-        if let (Some(s), Some(e), Some(span)) = (start, end, raw.end.as_ref().map(|x| x.span())) {
-            if e < s {
-                self.issue(
-                    span,
-                    "market.end",
-                    format!("{e} is before market.start {s}"),
-                );
-            }
+        if let (Some(s), Some(e), Some(span)) = (start, end, raw.end.as_ref().map(|x| x.span()))
+            && e < s
+        {
+            self.issue(
+                span,
+                "market.end",
+                format!("{e} is before market.start {s}"),
+            );
         }
         let columns = raw
             .columns
@@ -778,17 +778,17 @@ impl Validator<'_> {
             if m.len() != market.len() || m.iter().any(|row| row.len() != market.len()) {
                 continue; // reported with the matrix
             }
-            if let Some(avg) = average_pairwise_correlation(m, &moving) {
-                if target < avg - 1e-12 {
-                    self.issue(
-                        span.clone(),
-                        k("target_correlation"),
-                        format!(
-                            "{target} is below the average pairwise correlation{what} \
+            if let Some(avg) = average_pairwise_correlation(m, &moving)
+                && target < avg - 1e-12
+            {
+                self.issue(
+                    span.clone(),
+                    k("target_correlation"),
+                    format!(
+                        "{target} is below the average pairwise correlation{what} \
                              ({avg:.4}); a crunch can only raise correlations"
-                        ),
-                    );
-                }
+                    ),
+                );
             }
         }
         Some(crunch)

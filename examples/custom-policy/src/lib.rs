@@ -108,12 +108,13 @@ pub fn compare(scenario: &Path, paths: Option<u64>) -> Result<Vec<Row>> {
     run.scenario.policies.push(Box::new(drawdown));
     let s = &run.scenario;
     let plan = RunPlan {
+        stop: None,
         market: &s.market,
         book: &run.book,
         source: run.source.as_ref(),
         policies: &s.policies,
         seed: s.seed,
-        paths: 0..s.paths,
+        units: crunch_engine::units(0..s.paths, s.policies.len()),
         options: SimOptions::default(),
     };
     let mut sums = Sums(vec![(0.0, 0.0); s.policies.len()]);
