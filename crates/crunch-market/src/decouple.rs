@@ -196,6 +196,21 @@ impl Schedule {
     }
 }
 
+/// Checks decouplings against the model's correlation matrices (`bases`, one per regime,
+/// `names` as `" of regime `x`"`, empty for one matrix) exactly as
+/// [`crate::Diffusion::with_decouple`] will: the ranges, no pair decoupled twice at one
+/// step, and every decoupled matrix that occurs positive semi-definite. For validating a
+/// scenario before its source is built.
+pub fn check_decouple(
+    pairs: &[Decouple],
+    bases: &[&[Vec<f64>]],
+    names: &[String],
+    moving: &[bool],
+    steps: usize,
+) -> Result<(), ModelError> {
+    Schedule::new(pairs, bases, names, moving, steps).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

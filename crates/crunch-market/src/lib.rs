@@ -41,7 +41,7 @@ pub mod student_t;
 pub use bootstrap::{StationaryBootstrap, log_returns};
 pub use correlation::{CorrelationError, cholesky_psd, nearest_correlation, symmetric_eigen};
 pub use crunch::{Crunch, average_pairwise_correlation};
-pub use decouple::{Decouple, decoupled_matrix};
+pub use decouple::{Decouple, check_decouple, decoupled_matrix};
 pub use diffusion::Diffusion;
 pub use error::ModelError;
 pub use fhs::FilteredHistorical;
