@@ -110,11 +110,14 @@ pub fn decoupled_matrix(r: &[Vec<f64>], active: &[&Decouple]) -> Vec<Vec<f64>> {
     m
 }
 
-/// The Cholesky factors of the decoupled matrices of a path: per step, which factor to use.
+/// The Cholesky factors of the decoupled matrices of a path: per segment of steps with
+/// the same active decouplings, which factor to use. Segments come from the windows'
+/// boundaries only, so the work and memory do not grow with the number of steps.
 #[derive(Debug, Clone)]
 pub(crate) struct Schedule {
-    /// Per step `t = 0..=T`: `0` for the model's own matrix, `k` for `factors[k - 1]`.
-    by_step: Vec<usize>,
+    /// Sorted, disjoint `(first step, last step, k)`: `factors[k]` in those steps; steps
+    /// in no segment use the model's own matrix.
+    segments: Vec<(usize, usize, usize)>,
     /// Per distinct set of active decouplings, one lower factor per base matrix
     /// (per regime), row-major.
     factors: Vec<Vec<Vec<f64>>>,
@@ -148,16 +151,24 @@ impl Schedule {
             }
         }
         let n = moving.len();
+        // Every step at which the set of active decouplings can change.
+        let mut bounds: Vec<usize> = pairs
+            .iter()
+            .flat_map(|d| [d.start, d.end.saturating_add(1)])
+            .collect();
+        bounds.sort_unstable();
+        bounds.dedup();
         let mut sets: BTreeMap<Vec<usize>, usize> = BTreeMap::new();
-        let mut by_step = vec![0; steps + 1];
+        let mut segments = Vec::new();
         let mut factors = Vec::new();
-        for (t, slot) in by_step.iter_mut().enumerate().skip(1) {
+        for w in bounds.windows(2) {
+            let (t, last) = (w[0], w[1] - 1);
             let active: Vec<usize> = (0..pairs.len()).filter(|&k| pairs[k].active(t)).collect();
             if active.is_empty() {
                 continue;
             }
             if let Some(&index) = sets.get(&active) {
-                *slot = index;
+                segments.push((t, last, index));
                 continue;
             }
             let list: Vec<&Decouple> = active.iter().map(|&k| &pairs[k]).collect();
@@ -181,17 +192,18 @@ impl Schedule {
                 per_base.push(l);
             }
             factors.push(per_base);
-            sets.insert(active, factors.len());
-            *slot = factors.len();
+            sets.insert(active, factors.len() - 1);
+            segments.push((t, last, factors.len() - 1));
         }
-        Ok(Self { by_step, factors })
+        Ok(Self { segments, factors })
     }
 
     /// The decoupled factor of step `t` for base `b`, or `None` outside every window.
     pub(crate) fn factor(&self, t: usize, b: usize) -> Option<&[f64]> {
-        match self.by_step[t] {
-            0 => None,
-            k => Some(&self.factors[k - 1][b]),
+        let i = self.segments.partition_point(|s| s.1 < t);
+        match self.segments.get(i) {
+            Some(&(first, _, k)) if first <= t => Some(&self.factors[k][b]),
+            _ => None,
         }
     }
 }
@@ -242,8 +254,13 @@ mod tests {
         ];
         let pairs = [pair(0, 1, 3, 6, 0.2), pair(1, 2, 5, 8, 0.3)];
         let s = Schedule::new(&pairs, &[&r], &[], &[true; 3], 10).unwrap();
-        let which: Vec<usize> = s.by_step.clone();
-        assert_eq!(which, [0, 0, 0, 1, 1, 2, 2, 3, 3, 0, 0]);
+        assert_eq!(s.segments, [(3, 4, 0), (5, 6, 1), (7, 8, 2)]);
+        let which: Vec<Option<&[f64]>> = (0..=10).map(|t| s.factor(t, 0)).collect();
+        for t in [0, 1, 2, 9, 10] {
+            assert!(which[t].is_none(), "step {t}");
+        }
+        assert_eq!(which[3], which[4]);
+        assert_ne!(which[4], which[5]);
         // Steps 5-6: both pairs. L L^T reproduces the decoupled matrix.
         let l = s.factor(5, 0).unwrap();
         let want = [[1.0, 0.2, 0.5], [0.2, 1.0, 0.3], [0.5, 0.3, 1.0]];

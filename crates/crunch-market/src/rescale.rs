@@ -85,7 +85,7 @@ impl Rescale {
                 }
                 let var = r.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
                 let vol = (var / dt).sqrt();
-                if !(vol > 0.0) {
+                if vol.is_nan() || vol <= 0.0 {
                     return Err(ModelError::new(
                         format!("{key}.sigma"),
                         "the source's returns have zero volatility over the window; give \
@@ -191,8 +191,8 @@ mod tests {
         )?;
         let p = generate(&h, &mut stream_rng(1, Domain::MarketPaths, 0));
         assert_eq!(h.steps(), 3);
-        for t in 0..=3 {
-            assert_eq!(p.row(t)[0], ETH[t], "the source asset is untouched");
+        for (t, eth) in ETH.iter().enumerate() {
+            assert_eq!(p.row(t)[0], *eth, "the source asset is untouched");
         }
         Ok((0..=3).map(|t| p.row(t)[1]).collect())
     }
