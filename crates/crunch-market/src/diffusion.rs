@@ -16,7 +16,9 @@
 //!   (normal) or `z = L e sqrt((nu - 2) / W)` (Student-t, [`crate::student_t`]); inside a
 //!   crunch window mixed with a common factor ([`crate::crunch`]);
 //! - `J_i`, the compensated Merton log-jump ([`crate::jump`]), 0 without jumps;
-//! - `w(t)`, the crunch weight (0 without a crunch).
+//! - `w(t)`, the crunch weight (0 without a crunch);
+//! - inside a pair-decoupling window ([`crate::decouple`]), `L` is the factor of the
+//!   model's matrix with the decoupled pairs' entries set to their targets (no extra draw).
 //!
 //! `mu_i dt - s_i^2 / 2` keeps `mu` the expected return of a normal diffusion (and the
 //! mean log-return `(mu - sigma^2 / 2) dt` of GBM for any innovations). Without any
@@ -33,6 +35,7 @@
 
 use crate::correlation::cholesky_psd;
 use crate::crunch::{Crunch, average_pairwise_correlation};
+use crate::decouple::{Decouple, Schedule};
 use crate::error::ModelError;
 use crate::garch::{GarchParams, GarchSpec};
 use crate::jump::{CommonJump, JumpSize, Jumps};
@@ -53,6 +56,8 @@ struct ParamSet {
     vol: Vec<f64>,
     /// Lower Cholesky factor of the correlation matrix, row-major.
     chol: Vec<f64>,
+    /// The correlation matrix (for decoupled variants).
+    correlation: Vec<Vec<f64>>,
     /// Average pairwise correlation of the moving assets (`None`: fewer than two).
     average: Option<f64>,
     /// Crunch target scale `c` (1 without a crunch).
@@ -79,6 +84,7 @@ impl ParamSet {
                 .collect(),
             vol: sigma.iter().map(|s| s * dt.sqrt()).collect(),
             chol,
+            correlation: correlation.to_vec(),
             average: average_pairwise_correlation(correlation, moving),
             target_scale: 1.0,
         })
@@ -106,6 +112,9 @@ pub struct Diffusion {
     garch: Option<Vec<(GarchParams, f64)>>,
     jumps: Option<Jumps>,
     crunch: Option<Crunch>,
+    decouple: Vec<Decouple>,
+    schedule: Option<Schedule>,
+    regime_names: Vec<String>,
 }
 
 impl Diffusion {
@@ -135,6 +144,9 @@ impl Diffusion {
             garch: None,
             jumps: None,
             crunch: None,
+            decouple: Vec::new(),
+            schedule: None,
+            regime_names: Vec::new(),
         })
     }
 
@@ -244,7 +256,9 @@ impl Diffusion {
         }
         self.sets = sets;
         self.chain = Some(Chain::new(regimes));
+        self.regime_names = regimes.regimes.iter().map(|r| r.name.clone()).collect();
         self.refresh_targets()?;
+        self.refresh_schedule()?;
         Ok(self)
     }
 
@@ -255,6 +269,37 @@ impl Diffusion {
         self.crunch = Some(crunch);
         self.refresh_targets()?;
         Ok(self)
+    }
+
+    /// Pair decouplings (see [`crate::decouple`]): in each window the pair's correlation
+    /// is its target and every other entry the model's (of every regime's matrix). Each
+    /// decoupled matrix must be positive semi-definite. No decouplings: no change.
+    pub fn with_decouple(mut self, pairs: &[Decouple]) -> Result<Self, ModelError> {
+        self.decouple = pairs.to_vec();
+        self.refresh_schedule()?;
+        Ok(self)
+    }
+
+    fn refresh_schedule(&mut self) -> Result<(), ModelError> {
+        if self.decouple.is_empty() {
+            self.schedule = None;
+            return Ok(());
+        }
+        let bases: Vec<&[Vec<f64>]> = self.sets.iter().map(|s| s.correlation.as_slice()).collect();
+        let names: Vec<String> = self
+            .regime_names
+            .iter()
+            .map(|n| format!(" of regime `{n}`"))
+            .collect();
+        let moving: Vec<bool> = self.stable.iter().map(|s| !s).collect();
+        self.schedule = Some(Schedule::new(
+            &self.decouple,
+            &bases,
+            &names,
+            &moving,
+            self.steps,
+        )?);
+        Ok(())
     }
 
     fn refresh_targets(&mut self) -> Result<(), ModelError> {
@@ -309,13 +354,18 @@ impl Diffusion {
             if let Some(j) = &self.jumps {
                 j.draw(rng, &mut jump);
             }
+            let chol = self
+                .schedule
+                .as_ref()
+                .and_then(|s| s.factor(t, regime))
+                .unwrap_or(&set.chol);
             let row = out.row_mut(t);
             for i in 0..n {
                 if self.stable[i] {
                     row[i] = self.start[i];
                     continue;
                 }
-                let l = &set.chol[i * n..i * n + i + 1];
+                let l = &chol[i * n..i * n + i + 1];
                 let mut z: f64 = l.iter().zip(&e).map(|(a, b)| a * b).sum();
                 if w > 0.0 {
                     z = a * f + b * z;

@@ -6,7 +6,7 @@ use crunch_core::{MarketSpec, PathRng, PathSource, PricePath};
 /// not carry keep their start price.
 #[derive(Debug, Clone)]
 pub struct Historical {
-    path: PricePath,
+    pub(crate) path: PricePath,
 }
 
 impl Historical {

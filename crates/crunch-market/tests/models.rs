@@ -7,8 +7,8 @@
 use crunch_core::seams::generate;
 use crunch_core::{AssetSpec, Domain, MarketSpec, PathSource, PathState, PricePath, stream_rng};
 use crunch_market::{
-    CommonJump, Crunch, Diffusion, FilteredHistorical, GarchSpec, Gbm, JumpSize, Regime,
-    RegimeSwitching, Shock, ShockKind, Shocked, StationaryBootstrap, garch_filter,
+    CommonJump, Crunch, Decouple, Diffusion, FilteredHistorical, GarchSpec, Gbm, JumpSize, Peg,
+    Pegged, Regime, RegimeSwitching, Shock, ShockKind, Shocked, StationaryBootstrap, garch_filter,
 };
 use rand::RngExt;
 use rand_distr::StandardNormal;
@@ -1095,4 +1095,325 @@ const GOLDEN: [(&str, f64, f64); 8] = [
     ("crunch", 2002.0442727529144, 3823.2600327866235),
     ("bootstrap", 2031.8199350686125, 2045.1761999484174),
     ("fhs", 2040.5333592334864, 1837.2509223871589),
+];
+
+// ------------------------------------------------------------------- pegged assets ----
+
+/// ETH moving, USDC stable (pegged in the tests below).
+fn peg_market(usdc_price: f64) -> MarketSpec {
+    market(vec![
+        asset("ETH", 2000.0, 0.8, 0.0),
+        asset("USDC", usdc_price, 0.0, 0.0),
+    ])
+}
+
+fn usdc_peg(kappa: f64, sigma: f64, intensity: f64, mean: f64, sd: f64) -> Peg {
+    Peg {
+        asset: 1,
+        peg: 1.0,
+        kappa,
+        sigma,
+        jump_intensity: intensity,
+        jump_mean: mean,
+        jump_sd: sd,
+    }
+}
+
+/// Log deviations `x = ln(p / peg)` of USDC at step `t`, over `paths` paths.
+fn deviations(src: &dyn PathSource, seed: u64, paths: u64, t: usize) -> Vec<f64> {
+    (0..paths)
+        .map(|p| path(src, seed, p).row(t)[1].ln())
+        .collect()
+}
+
+/// Without jumps, after many half-lives (kappa = 20: half-life ln 2 / 20 years = 12.6
+/// days; 365 steps leave a^(2T) = exp(-40)), the deviation is normal with mean 0 and the
+/// stationary variance sigma^2 / (2 kappa) = 0.05^2 / 40 = 6.25e-5, whatever the start.
+/// n = 4,000 independent paths: SE(mean) = sqrt(var / n), SE(sample variance) =
+/// var sqrt(2 / (n - 1)) (normal). 4 SE: a correct model fails with probability ~1e-4; a
+/// missing mean reversion (variance sigma^2 T dt = 2.5e-3) misses by ~1,700 SE. The Euler
+/// step x + -kappa x dt + sigma sqrt(dt) Z, with stationary variance
+/// sigma^2 dt / (1 - (1 - kappa dt)^2) = 6.43e-5, is only 1.3 SE away: this test does not
+/// separate it; the unit tests of `peg` pin the exact coefficients.
+#[test]
+fn peg_reaches_the_stationary_ou_variance() {
+    let m = peg_market(0.95);
+    let r = identity(2);
+    let src = Pegged::new(
+        Box::new(Gbm::new(&m, &r, 365).unwrap()),
+        vec![usdc_peg(20.0, 0.05, 0.0, 0.0, 0.0)],
+        &m,
+    )
+    .unwrap();
+    let x = deviations(&src, 21, 4000, 365);
+    let n = x.len() as f64;
+    let var = 0.05 * 0.05 / 40.0;
+    within("stationary mean", mean(&x), 0.0, (var / n).sqrt(), 4.0);
+    let sample_var = central(&x, 2) * n / (n - 1.0);
+    within(
+        "stationary variance",
+        sample_var,
+        var,
+        var * (2.0 / (n - 1.0)).sqrt(),
+        4.0,
+    );
+}
+
+/// With depeg jumps, the discrete recursion x[t] = a x[t-1] + s Z + J has, from x[0]
+/// (module `peg`), E x[t] = a^t x0 + lambda dt m_J (1 - a^t) / (1 - a) and Var x[t] =
+/// (s^2 + lambda dt (s_J^2 + m_J^2)) (1 - a^(2t)) / (1 - a^2), s^2 = sigma^2 (1 - a^2) /
+/// (2 kappa). kappa = 5, sigma = 0.02, 6 jumps a year of N(-0.03, 0.02^2), x0 = ln 0.97,
+/// t = 60 daily steps. Not normal: SE(mean) = sqrt(var / n) and SE(variance) =
+/// sqrt((m4 - var^2) / n) with the sample fourth central moment m4. n = 8,000, 4 SE.
+/// Without the jumps the mean would be a^t x0 = -0.0134 instead of -0.0337 (70 SE away).
+#[test]
+fn peg_jumps_shift_the_mean_and_add_variance_as_computed() {
+    let m = peg_market(0.97);
+    let r = identity(2);
+    let (kappa, sigma, lambda, mj, sj) = (5.0, 0.02, 6.0, -0.03, 0.02);
+    let src = Pegged::new(
+        Box::new(Gbm::new(&m, &r, 60).unwrap()),
+        vec![usdc_peg(kappa, sigma, lambda, mj, sj)],
+        &m,
+    )
+    .unwrap();
+    let t = 60;
+    let a: f64 = (-kappa * DT).exp();
+    let s2 = sigma * sigma * (1.0 - a * a) / (2.0 * kappa);
+    let x0 = 0.97f64.ln();
+    let at = a.powi(t as i32);
+    let want_mean = at * x0 + lambda * DT * mj * (1.0 - at) / (1.0 - a);
+    let want_var = (s2 + lambda * DT * (sj * sj + mj * mj)) * (1.0 - at * at) / (1.0 - a * a);
+    let x = deviations(&src, 22, 8000, t);
+    let n = x.len() as f64;
+    within(
+        "mean with jumps",
+        mean(&x),
+        want_mean,
+        (want_var / n).sqrt(),
+        4.0,
+    );
+    let m4 = central(&x, 4);
+    within(
+        "variance with jumps",
+        central(&x, 2),
+        want_var,
+        ((m4 - want_var * want_var) / n).sqrt(),
+        4.0,
+    );
+}
+
+/// A peg on top of any source leaves the source's assets exactly as they were, and a
+/// scenario without pegs draws nothing more: the other asset's path is bit-identical.
+#[test]
+fn a_peg_leaves_the_other_assets_untouched() {
+    let m = peg_market(1.0);
+    let r = identity(2);
+    let base = || {
+        Box::new(
+            Diffusion::new(&m, &r, 30)
+                .unwrap()
+                .with_student_t(4.0)
+                .unwrap(),
+        )
+    };
+    let src = Pegged::new(base(), vec![usdc_peg(10.0, 0.1, 20.0, -0.05, 0.02)], &m).unwrap();
+    for p in 0..5 {
+        let x = path(&src, 8, p);
+        let y = path(base().as_ref(), 8, p);
+        for t in 0..=30 {
+            assert_eq!(x.row(t)[0], y.row(t)[0]);
+        }
+        assert_eq!(x.row(0)[1], 1.0);
+        assert!(x.row(30)[1] != 1.0);
+    }
+}
+
+// ------------------------------------------------------------------ pair decoupling ----
+
+/// STETH, ETH, BTC: STETH-ETH 0.95, each 0.7 with BTC.
+fn lst_market() -> (MarketSpec, Vec<Vec<f64>>) {
+    let m = market(vec![
+        asset("STETH", 2000.0, 0.8, 0.0),
+        asset("ETH", 2000.0, 0.8, 0.0),
+        asset("BTC", 30000.0, 0.6, 0.0),
+    ]);
+    let r = vec![
+        vec![1.0, 0.95, 0.7],
+        vec![0.95, 1.0, 0.7],
+        vec![0.7, 0.7, 1.0],
+    ];
+    (m, r)
+}
+
+/// In the window (steps 51-100) the STETH-ETH correlation of log-returns is the target
+/// 0.2 and the two pairs with BTC stay 0.7; outside it STETH-ETH is 0.95 again. Returns
+/// are Gaussian with constant volatility and independent across steps and paths, so the
+/// sample correlation of n pairs has SE = (1 - rho^2) / sqrt(n). 200 paths: n = 10,000 in
+/// the window (SE 0.0096 at 0.2, 0.0051 at 0.7), 20,000 outside (SE 0.00069 at 0.95);
+/// 4 SE. A decoupling that had not happened (0.95) misses by 78 SE; a whole-matrix change
+/// that also moved BTC's pairs toward 0.2 by ~100 SE.
+#[test]
+fn decoupled_pair_reaches_its_target_and_other_pairs_stay() {
+    let (m, r) = lst_market();
+    let plain = Gbm::new(&m, &r, 150).unwrap();
+    let src = Diffusion::new(&m, &r, 150)
+        .unwrap()
+        .with_decouple(&[Decouple {
+            assets: [0, 1],
+            start: 51,
+            end: 100,
+            correlation: 0.2,
+        }])
+        .unwrap();
+    let window: Vec<usize> = (51..=100).collect();
+    let outside: Vec<usize> = (1..=50).chain(101..=150).collect();
+    let inside = pooled(&src, 31, 200, &window);
+    let n = inside[0].len() as f64;
+    let se = |rho: f64, n: f64| (1.0 - rho * rho) / n.sqrt();
+    within(
+        "STETH-ETH in window",
+        corr(&inside[0], &inside[1]),
+        0.2,
+        se(0.2, n),
+        4.0,
+    );
+    within(
+        "STETH-BTC in window",
+        corr(&inside[0], &inside[2]),
+        0.7,
+        se(0.7, n),
+        4.0,
+    );
+    within(
+        "ETH-BTC in window",
+        corr(&inside[1], &inside[2]),
+        0.7,
+        se(0.7, n),
+        4.0,
+    );
+    let out = pooled(&src, 31, 200, &outside);
+    let n = out[0].len() as f64;
+    within(
+        "STETH-ETH outside",
+        corr(&out[0], &out[1]),
+        0.95,
+        se(0.95, n),
+        4.0,
+    );
+    // Before the window the path is the GBM's to the last bit; after it every return is
+    // the GBM's (same draws, same factor), up to the rounding of the log-price sum.
+    for p in 0..5 {
+        let x = path(&src, 31, p);
+        let y = path(&plain, 31, p);
+        for t in 0..=50 {
+            assert_eq!(x.row(t), y.row(t), "path {p} step {t}");
+        }
+        for t in 101..=150 {
+            for i in 0..3 {
+                assert!((ret(&x, t, i) - ret(&y, t, i)).abs() < 1e-12);
+            }
+        }
+        // STETH is asset 0: row 0 of every lower Cholesky factor is (1, 0, 0), so its
+        // returns are the GBM's even in the window; the decoupling moves ETH's and BTC's.
+        for t in 51..=100 {
+            assert!((ret(&x, t, 0) - ret(&y, t, 0)).abs() < 1e-12);
+        }
+    }
+}
+
+/// With regimes, every regime's matrix gets the decoupling and each must stay valid;
+/// the error names the decoupling and the regime.
+#[test]
+fn decoupling_applies_to_every_regime() {
+    let (m, r) = lst_market();
+    let tight = vec![
+        vec![1.0, 0.95, 0.9],
+        vec![0.95, 1.0, 0.9],
+        vec![0.9, 0.9, 1.0],
+    ];
+    let regimes = RegimeSwitching {
+        regimes: vec![
+            Regime {
+                name: "calm".into(),
+                mu: vec![0.0; 3],
+                sigma: vec![0.8, 0.8, 0.6],
+                correlation: r.clone(),
+            },
+            Regime {
+                name: "crisis".into(),
+                mu: vec![0.0; 3],
+                sigma: vec![1.6, 1.6, 1.2],
+                correlation: tight,
+            },
+        ],
+        transition: vec![vec![0.9, 0.1], vec![0.1, 0.9]],
+        start: 0,
+    };
+    let pair = Decouple {
+        assets: [1, 0],
+        start: 5,
+        end: 10,
+        correlation: 0.2,
+    };
+    // Either order of the options.
+    let a = Diffusion::new(&m, &r, 20)
+        .unwrap()
+        .with_decouple(std::slice::from_ref(&pair))
+        .unwrap()
+        .with_regimes(&regimes);
+    let b = Diffusion::new(&m, &r, 20)
+        .unwrap()
+        .with_regimes(&regimes)
+        .unwrap()
+        .with_decouple(std::slice::from_ref(&pair));
+    for e in [a.err().unwrap(), b.err().unwrap()] {
+        assert_eq!(e.key, "decouple[0].correlation");
+        assert!(
+            e.message.starts_with(
+                "at step 5 the correlation matrix of regime `crisis` with decouple[0]"
+            ),
+            "{}",
+            e.message
+        );
+    }
+}
+
+/// Pins the first values of the new overlays (path 0, seed 42): the pegged USDC at
+/// steps 1 and 10, and ETH, decoupled from STETH, at steps 1 and 10. Compared to 1e-12
+/// relative, like the models' golden values.
+#[test]
+fn golden_first_values_of_the_overlays() {
+    let m = peg_market(0.98);
+    let r = identity(2);
+    let pegged = Pegged::new(
+        Box::new(Gbm::new(&m, &r, 10).unwrap()),
+        vec![usdc_peg(10.0, 0.1, 30.0, -0.05, 0.02)],
+        &m,
+    )
+    .unwrap();
+    let (lm, lr) = lst_market();
+    let decoupled = Diffusion::new(&lm, &lr, 10)
+        .unwrap()
+        .with_decouple(&[Decouple {
+            assets: [0, 1],
+            start: 1,
+            end: 10,
+            correlation: 0.2,
+        }])
+        .unwrap();
+    let p = path(&pegged, 42, 0);
+    let d = path(&decoupled, 42, 0);
+    let got = [p.row(1)[1], p.row(10)[1], d.row(1)[1], d.row(10)[1]];
+    println!("{got:?}");
+    for (g, w) in got.iter().zip(OVERLAY_GOLDEN) {
+        assert!((g / w - 1.0).abs() < 1e-12, "{g} vs {w}");
+    }
+}
+
+const OVERLAY_GOLDEN: [f64; 4] = [
+    0.981912358230935,
+    1.000845548340379,
+    1919.7423267396316,
+    2201.515008117783,
 ];

@@ -5,6 +5,7 @@
 mod error;
 mod hash;
 mod models;
+mod overlays;
 mod policies;
 mod raw;
 mod validate;

@@ -38,6 +38,8 @@ fn users(key: &str) -> &'static [&'static str] {
         "garch" => &["garch", "fhs"],
         "jumps" | "common_jump" => &["jump"],
         "regimes" => &["regime"],
+        "decouple" => DIFFUSION,
+        "rescale" => &["historical"],
         _ => &[],
     }
 }
@@ -84,7 +86,7 @@ impl Validator<'_> {
             );
             return None;
         }
-        let present: [(&str, Option<Range<usize>>); 14] = [
+        let present: [(&str, Option<Range<usize>>); 16] = [
             ("correlation", raw.correlation.as_ref().map(|x| x.span())),
             (
                 "repair_correlation",
@@ -102,6 +104,14 @@ impl Validator<'_> {
             ("regimes", raw.regimes.as_ref().map(|x| x.span())),
             ("crunch", raw.crunch.as_ref().map(|x| x.span())),
             ("shocks", None),
+            (
+                "decouple",
+                raw.decouple
+                    .as_ref()
+                    .and_then(|d| d.first())
+                    .map(|d| d.assets.span()),
+            ),
+            ("rescale", raw.rescale.as_ref().map(|x| x.span())),
         ];
         for (key, span) in present {
             if let Some(span) = span
@@ -467,11 +477,23 @@ impl Validator<'_> {
     }
 
     /// A list of asset symbols: each known and moving.
-    fn moving_assets(
+    pub(crate) fn moving_assets(
         &mut self,
         list: &Spanned<Vec<String>>,
         key: &str,
         market: &MarketSpec,
+    ) -> Vec<usize> {
+        self.moved_assets(list, key, market, &[])
+    }
+
+    /// A list of asset symbols: each known, and moving or in `also` (stable assets that
+    /// an overlay moves: pegged or rescaled).
+    pub(crate) fn moved_assets(
+        &mut self,
+        list: &Spanned<Vec<String>>,
+        key: &str,
+        market: &MarketSpec,
+        also: &[usize],
     ) -> Vec<usize> {
         let mut out = Vec::new();
         for symbol in list.get_ref() {
@@ -481,7 +503,7 @@ impl Validator<'_> {
                     key,
                     format!("unknown asset `{symbol}` (not declared in [[assets]])"),
                 ),
-                Some(i) if market.assets[i].is_stable() => self.issue(
+                Some(i) if market.assets[i].is_stable() && !also.contains(&i) => self.issue(
                     list.span(),
                     key,
                     format!("`{symbol}` is a stable asset (sigma = mu = 0) and keeps its price"),
@@ -794,12 +816,14 @@ impl Validator<'_> {
         Some(crunch)
     }
 
-    /// `[[market.shocks]]`.
+    /// `[[market.shocks]]`; `overlaid` are the stable assets a peg or a rescale moves,
+    /// which a shock may list.
     pub(crate) fn shocks(
         &mut self,
         raw: &RawMarket,
         market: &MarketSpec,
         steps: Option<usize>,
+        overlaid: &[usize],
     ) -> Vec<Shock> {
         let mut out = Vec::new();
         for (n, s) in raw.shocks.iter().flatten().enumerate() {
@@ -856,7 +880,7 @@ impl Validator<'_> {
             let assets = s
                 .assets
                 .as_ref()
-                .map(|a| self.moving_assets(a, &k("assets"), market))
+                .map(|a| self.moved_assets(a, &k("assets"), market, overlaid))
                 .unwrap_or_default();
             out.push(Shock {
                 kind,

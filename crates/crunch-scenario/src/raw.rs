@@ -79,6 +79,38 @@ pub(crate) struct RawMarket {
     pub regimes: Option<Spanned<RawRegimes>>,
     pub crunch: Option<Spanned<RawCrunch>>,
     pub shocks: Option<Vec<RawShock>>,
+    pub pegs: Option<Spanned<BTreeMap<String, RawPeg>>>,
+    pub decouple: Option<Vec<RawDecouple>>,
+    pub rescale: Option<Spanned<BTreeMap<String, RawRescale>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPeg {
+    pub peg: Option<SNum>,
+    pub kappa: SNum,
+    pub sigma: SNum,
+    pub jump_intensity: Option<SNum>,
+    pub jump_mean: Option<SNum>,
+    pub jump_sd: Option<SNum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDecouple {
+    pub assets: Spanned<Vec<String>>,
+    pub start: Spanned<u64>,
+    pub end: Spanned<u64>,
+    pub correlation: SNum,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRescale {
+    pub from: Spanned<String>,
+    pub vol_ratio: Option<SNum>,
+    pub sigma: Option<SNum>,
+    pub keep_mean: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

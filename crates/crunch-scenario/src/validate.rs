@@ -5,7 +5,9 @@ use crate::raw::{RawAsset, RawBook, RawOutput, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
 use crunch_core::{AssetSpec, MarginPolicy, MarketSpec};
-use crunch_market::{CommonJump, Crunch, GarchSpec, JumpSize, RegimeSwitching, Shock};
+use crunch_market::{
+    CommonJump, Crunch, Decouple, GarchSpec, JumpSize, Peg, RegimeSwitching, Rescale, Shock,
+};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -134,8 +136,18 @@ pub struct Scenario {
     pub source: SourceSpec,
     /// The correlation crunch (`[market.crunch]`), for the parametric sources and GBM.
     pub crunch: Option<Crunch>,
-    /// Deterministic shocks (`[[market.shocks]]`) applied on top of the source.
+    /// Deterministic shocks (`[[market.shocks]]`) applied on top of the source (after
+    /// the pegs).
     pub shocks: Vec<Shock>,
+    /// Pegged assets (`[market.pegs.SYMBOL]`), any source: wrap the model's source in
+    /// [`crunch_market::Pegged`], before the shocks.
+    pub pegs: Vec<Peg>,
+    /// Pair decouplings (`[[market.decouple]]`), diffusion sources (`gbm` included):
+    /// [`crunch_market::Diffusion::with_decouple`].
+    pub decouple: Vec<Decouple>,
+    /// Rescaled assets (`[market.rescale.SYMBOL]`), historical source:
+    /// [`crunch_market::Historical::with_rescales`].
+    pub rescale: Vec<Rescale>,
     /// The account book.
     pub book: BookSpec,
     /// The policies to compare, in file order.
@@ -265,7 +277,20 @@ impl Validator<'_> {
         let (paths, steps) = self.paths_and_steps(&raw, raw.market.source.get_ref());
         let source = self.source(&raw.market, &market, base);
         let crunch = self.crunch(&raw.market, &market, source.as_ref(), steps);
-        let shocks = self.shocks(&raw.market, &market, steps);
+        let debt_asset = raw
+            .book
+            .generator
+            .as_ref()
+            .map(|g| g.get_ref().debt_asset.get_ref().as_str());
+        let pegs = self.pegs(&raw.market, &market, debt_asset);
+        let rescale = self.rescales(&raw.market, &market, source.as_ref(), debt_asset);
+        let decouple = self.decouple(&raw.market, &market, source.as_ref(), steps);
+        let overlaid: Vec<usize> = pegs
+            .iter()
+            .map(|p| p.asset)
+            .chain(rescale.iter().map(|r| r.asset))
+            .collect();
+        let shocks = self.shocks(&raw.market, &market, steps, &overlaid);
         let book = self.book(&raw.book, base);
         let policies = self.policies(&raw.policies, &market);
         let output = self.output(raw.output.unwrap_or_default(), steps);
@@ -280,6 +305,9 @@ impl Validator<'_> {
             source: source?,
             crunch,
             shocks,
+            pegs,
+            decouple,
+            rescale,
             book: book?,
             policies,
             output,

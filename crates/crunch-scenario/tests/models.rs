@@ -1,7 +1,7 @@
 //! The path-model keys of `[market]`: each source parses into its spec, and every bad
 //! value is reported with its line, its key and the exact problem.
 
-use crunch_market::{Shock, ShockKind};
+use crunch_market::{Decouple, Peg, Rescale, RescaleBy, Shock, ShockKind};
 use crunch_scenario::{ScenarioError, SourceSpec, parse_scenario};
 use std::path::Path;
 
@@ -604,4 +604,269 @@ fn a_matrix_that_is_not_psd_is_refused_with_its_eigenvalue_or_repaired_on_reques
     );
     let s = parse_scenario(Path::new("s.toml"), &ok).unwrap();
     assert!(s.warnings.is_empty());
+}
+
+// -------------------------------------------- pegs, decoupled pairs, rescaled history ----
+
+/// A second stable asset, DAI, to peg or rescale (USDC is the generated book's debt).
+const DAI: &str = "\n[[assets]]\nsymbol = \"DAI\"\nprice = 0.99\n";
+
+#[test]
+fn pegs_parse_with_defaults_and_work_with_every_source() {
+    let s = ok(&format!(
+        "[market]\nsource = \"gbm\"\n[market.pegs.DAI]\nkappa = 20\nsigma = 0.05\n{DAI}"
+    ));
+    assert_eq!(
+        s.pegs,
+        vec![Peg {
+            asset: 3,
+            peg: 0.99,
+            kappa: 20.0,
+            sigma: 0.05,
+            jump_intensity: 0.0,
+            jump_mean: 0.0,
+            jump_sd: 0.0,
+        }]
+    );
+    let s = ok(&format!(
+        "[market]\nsource = \"bootstrap\"\nfile = \"p.csv\"\nmean_block = 5\n\
+         [market.pegs.DAI]\npeg = 1\nkappa = 20\nsigma = 0.05\njump_intensity = 2\n\
+         jump_mean = -0.05\njump_sd = 0.02\n\
+         [[market.shocks]]\nkind = \"v\"\nstep = 10\nsize = 0.1\nsteps = 5\nassets = [\"DAI\"]\n{DAI}"
+    ));
+    let p = &s.pegs[0];
+    assert_eq!(
+        (p.peg, p.jump_intensity, p.jump_mean, p.jump_sd),
+        (1.0, 2.0, -0.05, 0.02)
+    );
+    // A shock may list a pegged asset (a deterministic depeg window).
+    assert_eq!(s.shocks[0].assets, vec![3]);
+}
+
+#[test]
+fn peg_errors_name_line_and_key() {
+    let peg = |symbol: &str, body: &str| {
+        format!("[market]\nsource = \"gbm\"\n[market.pegs.{symbol}]\n{body}\n{DAI}")
+    };
+    one_issue(
+        &peg("DAI", "kappa = 0\nsigma = 0.05"),
+        "kappa = 0",
+        "market.pegs.DAI.kappa",
+        "must be > 0 (mean reversion per year), got 0",
+    );
+    one_issue(
+        &peg("DAI", "kappa = 5\nsigma = 0.05\njump_sd = -0.1"),
+        "jump_sd",
+        "market.pegs.DAI.jump_sd",
+        "must be >= 0, got -0.1",
+    );
+    one_issue(
+        &peg("DAI", "kappa = 5\nsigma = 0.05\njump_intensity = 5000"),
+        "jump_intensity",
+        "market.pegs.DAI.jump_intensity",
+        "at most 10 expected jumps per step (jump_intensity * dt), got 13.698630136986301",
+    );
+    one_issue(
+        &peg("ETH", "kappa = 5\nsigma = 0.05"),
+        "kappa = 5",
+        "market.pegs.ETH",
+        "a pegged asset must be declared stable (sigma = mu = 0 in [[assets]]): the peg, not \
+         `market.source`, moves it; `ETH` has sigma = 0.8, mu = 0",
+    );
+    one_issue(
+        &peg("USDC", "kappa = 5\nsigma = 0.05"),
+        "kappa = 5",
+        "market.pegs.USDC",
+        "the book's debt asset cannot be pegged: lending-v1 counts debt at 1 USD a unit \
+         whatever its price",
+    );
+    one_issue(
+        &peg("DOGE", "kappa = 5\nsigma = 0.05"),
+        "[market.pegs.DOGE]",
+        "market.pegs.DOGE",
+        "unknown asset (not declared in [[assets]])",
+    );
+    let text = scenario(&peg("DAI", "kappa = 5\nsigma = 0.05\nspeed = 3"));
+    let e = parse_scenario(Path::new("s.toml"), &text).err().unwrap();
+    assert!(e.to_string().contains("unknown field `speed`"), "{e}");
+}
+
+#[test]
+fn decouple_parses_and_checks_its_pair_window_and_matrix() {
+    let gbm = "[market]\nsource = \"gbm\"\ncorrelation = [[1, 0.9, 0], [0.9, 1, 0], [0, 0, 1]]\n";
+    let s = ok(&format!(
+        "{gbm}[[market.decouple]]\nassets = [\"ETH\", \"BTC\"]\nstart = 10\nend = 30\ncorrelation = 0.1"
+    ));
+    assert_eq!(
+        s.decouple,
+        vec![Decouple {
+            assets: [0, 1],
+            start: 10,
+            end: 30,
+            correlation: 0.1
+        }]
+    );
+    let d = |body: &str| format!("{gbm}[[market.decouple]]\n{body}");
+    one_issue(
+        &d("assets = [\"ETH\"]\nstart = 1\nend = 2\ncorrelation = 0"),
+        "assets = [\"ETH\"]",
+        "market.decouple[0].assets",
+        "must name exactly two assets, got 1",
+    );
+    one_issue(
+        &d("assets = [\"ETH\", \"USDC\"]\nstart = 1\nend = 2\ncorrelation = 0"),
+        "assets = [\"ETH\", \"USDC\"]",
+        "market.decouple[0].assets",
+        "`USDC` is a stable asset (sigma = mu = 0) and keeps its price",
+    );
+    one_issue(
+        &d("assets = [\"ETH\", \"BTC\"]\nstart = 1\nend = 101\ncorrelation = 0"),
+        "end = 101",
+        "market.decouple[0].end",
+        "must be <= steps (100), got 101",
+    );
+    one_issue(
+        &d("assets = [\"ETH\", \"BTC\"]\nstart = 1\nend = 10\ncorrelation = -1.5"),
+        "correlation = -1.5",
+        "market.decouple[0].correlation",
+        "must be in [-1, 1], got -1.5",
+    );
+    // Two decouplings of one pair at overlapping steps.
+    one_issue(
+        &d(
+            "assets = [\"ETH\", \"BTC\"]\nstart = 1\nend = 10\ncorrelation = 0\n\
+            [[market.decouple]]\nassets = [\"BTC\", \"ETH\"]\nstart = 10\nend = 20\ncorrelation = 0.5",
+        ),
+        "start = 10",
+        "market.decouple[1].start",
+        "the same pair is decoupled by decouple[0] at overlapping steps",
+    );
+    // Not positive semi-definite: ETH-GOV and BTC-GOV 0.9, ETH-BTC 0 (smallest eigenvalue
+    // 1 - 0.9 sqrt(2) = -0.272792).
+    let three = "[market]\nsource = \"student-t\"\ndof = 5\n\
+        correlation = [[1, 0.9, 0, 0.9], [0.9, 1, 0, 0.9], [0, 0, 1, 0], [0.9, 0.9, 0, 1]]\n\
+        [[market.decouple]]\nassets = [\"ETH\", \"BTC\"]\nstart = 5\nend = 9\ncorrelation = 0\n\
+        [[assets]]\nsymbol = \"GOV\"\nprice = 5\nsigma = 1.2\n";
+    let (text, got) = issues(three);
+    assert_eq!(got.len(), 1, "{got:?}");
+    let want = format!(
+        "line {}, `market.decouple[0].correlation`: at step 5 the correlation matrix with \
+         decouple[0] applied is not a valid correlation matrix: not positive semi-definite: \
+         its smallest eigenvalue is -0.272792",
+        line(&text, "correlation = 0")
+    );
+    assert!(got[0].starts_with(&want), "{}\n{want}", got[0]);
+    // Only the diffusion sources take it.
+    let (_, got) = issues(
+        "[market]\nsource = \"bootstrap\"\nfile = \"p.csv\"\nmean_block = 2\n[[market.decouple]]\n\
+         assets = [\"ETH\", \"BTC\"]\nstart = 1\nend = 2\ncorrelation = 0",
+    );
+    assert!(
+        got.iter()
+            .any(|g| g.ends_with("`market.decouple`: not used by source `bootstrap`")),
+        "{got:?}"
+    );
+}
+
+/// A historical scenario (one path, steps from the file) around a `[market]` section.
+fn historical(market: &str) -> String {
+    scenario(market).replace("paths = 10\nsteps = 100\n", "")
+}
+
+#[test]
+fn rescale_parses_on_a_historical_source() {
+    let text = historical(&format!(
+        "[market]\nsource = \"historical\"\nfile = \"p.csv\"\n[market.rescale.DAI]\nfrom = \"ETH\"\n\
+         vol_ratio = 1.6\n[[market.shocks]]\nkind = \"drop\"\nstep = 3\nsize = 0.2\n\
+         assets = [\"DAI\"]\n{DAI}"
+    ));
+    let s = parse_scenario(Path::new("s.toml"), &text).unwrap();
+    assert_eq!(
+        s.rescale,
+        vec![Rescale {
+            asset: 3,
+            from: 0,
+            by: RescaleBy::Ratio(1.6),
+            keep_mean: false
+        }]
+    );
+    let text = historical(&format!(
+        "[market]\nsource = \"historical\"\nfile = \"p.csv\"\n[market.rescale.DAI]\nfrom = \"BTC\"\n\
+         sigma = 1.2\nkeep_mean = true\n{DAI}"
+    ));
+    let s = parse_scenario(Path::new("s.toml"), &text).unwrap();
+    assert_eq!(s.rescale[0].by, RescaleBy::Sigma(1.2));
+    assert!(s.rescale[0].keep_mean);
+}
+
+#[test]
+fn rescale_errors_name_line_and_key() {
+    let check = |body: &str, marker: &str, key: &str, message: &str| {
+        let text = historical(&format!(
+            "[market]\nsource = \"historical\"\nfile = \"p.csv\"\n{body}\n{DAI}"
+        ));
+        let Err(ScenarioError::Invalid { issues, .. }) = parse_scenario(Path::new("s.toml"), &text)
+        else {
+            panic!("accepted:\n{text}")
+        };
+        let got: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(
+            got,
+            vec![format!("line {}, `{key}`: {message}", line(&text, marker))]
+        );
+    };
+    check(
+        "[market.rescale.DAI]\nfrom = \"ETH\"",
+        "from = \"ETH\"",
+        "market.rescale.DAI.vol_ratio",
+        "needs `vol_ratio` (the volatility ratio to the source asset) or `sigma` (a target \
+         annualised volatility)",
+    );
+    check(
+        "[market.rescale.DAI]\nfrom = \"ETH\"\nvol_ratio = 2\nsigma = 1",
+        "vol_ratio = 2",
+        "market.rescale.DAI.vol_ratio",
+        "give `vol_ratio` or `sigma` (a target volatility), not both",
+    );
+    check(
+        "[market.rescale.DAI]\nfrom = \"ETH\"\nvol_ratio = -2",
+        "vol_ratio = -2",
+        "market.rescale.DAI.vol_ratio",
+        "must be > 0, got -2",
+    );
+    check(
+        "[market.rescale.DAI]\nfrom = \"USDC\"\nvol_ratio = 2",
+        "from = \"USDC\"",
+        "market.rescale.DAI.from",
+        "`USDC` is not read from the price file (a stable asset without a `market.columns` \
+         entry)",
+    );
+    check(
+        "[market.rescale.DAI]\nfrom = \"LUNA\"\nvol_ratio = 2",
+        "from = \"LUNA\"",
+        "market.rescale.DAI.from",
+        "unknown asset `LUNA` (not declared in [[assets]])",
+    );
+    check(
+        "[market.rescale.BTC]\nfrom = \"ETH\"\nvol_ratio = 2",
+        "from = \"ETH\"",
+        "market.rescale.BTC",
+        "a rescaled asset must be declared stable (sigma = mu = 0 in [[assets]]) and have no \
+         `market.columns` entry: it is not read from the price file",
+    );
+    check(
+        "[market.pegs.DAI]\nkappa = 5\nsigma = 0.1\n[market.rescale.DAI]\nfrom = \"ETH\"\nvol_ratio = 2",
+        "kappa = 5",
+        "market.pegs.DAI",
+        "also in `market.rescale`; an asset is pegged or rescaled, not both",
+    );
+    // Only the historical source takes it.
+    let (_, got) = issues(&format!(
+        "[market]\nsource = \"gbm\"\n[market.rescale.DAI]\nfrom = \"ETH\"\nvol_ratio = 2\n{DAI}"
+    ));
+    assert!(
+        got.iter()
+            .any(|g| g.ends_with("`market.rescale`: not used by source `gbm`")),
+        "{got:?}"
+    );
 }
