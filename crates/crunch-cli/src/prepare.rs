@@ -6,8 +6,8 @@ use crunch_core::MarketSpec;
 use crunch_core::{Book, PathSource};
 use crunch_io::{PriceRequest, PriceTable, load_book, load_prices};
 use crunch_market::{
-    Crunch, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Shocked,
-    StationaryBootstrap, log_returns,
+    Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged,
+    Shocked, StationaryBootstrap, log_returns,
 };
 use crunch_scenario::{
     BookSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, load_scenario, scenario_hash,
@@ -111,7 +111,11 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 fn build_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<dyn PathSource>> {
     let file = scenario.file.clone();
     let model = |e: ModelError| anyhow::anyhow!("{}: {e}", file.display());
-    let source = model_source(scenario, data)?;
+    let mut source = model_source(scenario, data)?;
+    if !scenario.pegs.is_empty() {
+        let pegged = Pegged::new(source, scenario.pegs.clone(), &scenario.market);
+        source = Box::new(pegged.map_err(model)?);
+    }
     if scenario.shocks.is_empty() {
         return Ok(source);
     }
@@ -126,22 +130,23 @@ fn model_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
     let market = &scenario.market;
     let steps = scenario.steps;
     let crunch = scenario.crunch.clone();
+    let decouple = &scenario.decouple;
     match &scenario.source {
         SourceSpec::Gbm { correlation } => {
             let steps = steps.expect("validated: gbm has steps");
-            match crunch {
-                None => Ok(Box::new(Gbm::new(market, correlation, steps)?)),
-                Some(c) => Ok(Box::new(
-                    Diffusion::new(market, correlation, steps)
-                        .and_then(|d| d.with_crunch(c))
-                        .map_err(model)?,
-                )),
+            if crunch.is_none() && decouple.is_empty() {
+                return Ok(Box::new(Gbm::new(market, correlation, steps)?));
             }
+            let mut d = Diffusion::new(market, correlation, steps).map_err(model)?;
+            if let Some(c) = crunch {
+                d = d.with_crunch(c).map_err(model)?;
+            }
+            Ok(Box::new(d.with_decouple(decouple).map_err(model)?))
         }
         SourceSpec::Parametric(p) => {
             let steps = steps.expect("validated: a parametric source has steps");
             Ok(Box::new(
-                parametric(market, p, steps, crunch).map_err(model)?,
+                parametric(market, p, steps, crunch, decouple).map_err(model)?,
             ))
         }
         SourceSpec::Historical {
@@ -172,7 +177,9 @@ fn model_source(scenario: &mut Scenario, data: &mut Vec<Vec<u8>>) -> Result<Box<
                 );
             }
             let closes = per_asset(&table, &from_file);
-            let source = Historical::new(&scenario.market, &closes);
+            let source = Historical::new(&scenario.market, &closes)
+                .with_rescales(&scenario.rescale, &scenario.market)
+                .map_err(model)?;
             for (asset, series) in scenario.market.assets.iter_mut().zip(&closes) {
                 if let Some(c) = series {
                     asset.price = c[0];
@@ -203,6 +210,7 @@ fn parametric(
     spec: &ParametricSpec,
     steps: usize,
     crunch: Option<Crunch>,
+    decouple: &[Decouple],
 ) -> Result<Diffusion, ModelError> {
     let mut d = Diffusion::new(market, &spec.correlation, steps)?;
     if let Some(dof) = spec.dof {
@@ -222,7 +230,7 @@ fn parametric(
     if let Some(c) = crunch {
         d = d.with_crunch(c)?;
     }
-    Ok(d)
+    d.with_decouple(decouple)
 }
 
 /// Loads the closes a price-file source reads: every moving asset and any asset mapped
