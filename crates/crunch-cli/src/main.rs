@@ -99,6 +99,23 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Add finished runs (output directories of `crunch run` or `crunch merge`) to a
+    /// hive-partitioned Parquet dataset, DATASET/<table>/scenario=<S>/policy=<P>/part-0.parquet
+    /// (percent-encoded names), which polars, pyarrow and DuckDB read as one table per output
+    /// file. Shards must be merged first.
+    Dataset {
+        /// The result directories, each of one scenario.
+        #[arg(required = true, value_name = "RESULT_DIR")]
+        results: Vec<PathBuf>,
+        /// The dataset directory; created when missing, and the partitions of other
+        /// scenarios in it are kept.
+        #[arg(long, value_name = "DATASET")]
+        out: PathBuf,
+        /// Replace every partition of a scenario the dataset already holds (otherwise
+        /// refused).
+        #[arg(long)]
+        force: bool,
+    },
     /// Summarise results per scenario and policy (bad-debt quantiles, expected shortfall,
     /// liquidations, paired differences against a baseline): Markdown to stdout, and
     /// report.md, report.csv and report.parquet into RESULTS/report/.
@@ -295,6 +312,34 @@ fn dispatch(cli: Cli) -> Result<()> {
             println!("merged {} shards into {}:", merged.shards, out.display());
             for (name, rows) in &merged.files {
                 println!("  {name}: {rows} rows");
+            }
+            Ok(())
+        }
+        Command::Dataset {
+            results,
+            out,
+            force,
+        } => {
+            let added = crunch_io::add_to_dataset(&results, &out, force)?;
+            println!("dataset {}:", out.display());
+            for run in &added {
+                let tables: Vec<String> = run
+                    .tables
+                    .iter()
+                    .map(|(table, rows)| format!("{table} {rows} rows"))
+                    .collect();
+                println!(
+                    "  scenario `{}` ({} policies) from {}: {}{}",
+                    run.scenario,
+                    run.policies.len(),
+                    run.source.display(),
+                    tables.join(", "),
+                    if run.replaced {
+                        " (replaced its earlier partitions)"
+                    } else {
+                        ""
+                    }
+                );
             }
             Ok(())
         }

@@ -6,8 +6,8 @@ use crunch_core::MarketSpec;
 use crunch_core::{Book, PathSource};
 use crunch_io::{PriceRequest, PriceTable, load_book, load_prices};
 use crunch_market::{
-    Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged,
-    Shocked, StationaryBootstrap, log_returns,
+    Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged, Shocked,
+    StationaryBootstrap, log_returns,
 };
 use crunch_scenario::{
     BookSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, load_scenario, scenario_hash,

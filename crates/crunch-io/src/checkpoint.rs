@@ -16,9 +16,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::error::IoError;
-use crate::merge::{column_schema, copy_rows, metadata, reader};
+use crate::merge::copy_rows;
 use crate::output_dir::OutputDir;
 use crate::parquet_file::ParquetFile;
+use crate::result_files::{column_schema, metadata, reader};
 
 /// The file in the work directory that describes the run its parts belong to.
 const MANIFEST: &str = "manifest.txt";

@@ -200,4 +200,13 @@ pub enum IoError {
         /// What is wrong and what to do about it.
         problem: String,
     },
+    /// Result directories cannot be added to a hive-partitioned dataset (a shard, two
+    /// runs of one scenario name, a partition that already exists, an unusable name).
+    #[error("{}: {problem}", path.display())]
+    Dataset {
+        /// The offending result directory, file or partition.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
 }

@@ -15,6 +15,9 @@
 //!   for byte.
 //! - [`RunDir`]: a run's output directory written in checkpointed parts, resumable after
 //!   an interruption.
+//! - [`add_to_dataset`]: finished runs into a hive-partitioned Parquet dataset
+//!   (`<table>/scenario=<S>/policy=<P>/part-0.parquet`) that polars, pyarrow and DuckDB
+//!   read as one table per output file.
 //!
 //! Every error is an [`IoError`] whose message names the file and, for a value, the line
 //! (CSV, 1-based physical line) or row (Parquet, 0-based data row).
@@ -22,12 +25,14 @@
 mod book;
 mod checkpoint;
 mod columns;
+mod dataset;
 mod error;
 mod merge;
 mod output_dir;
 mod parquet_file;
 mod paths_file;
 mod prices;
+mod result_files;
 mod shard;
 mod sink;
 mod summary_rows;
@@ -38,6 +43,9 @@ mod table_parquet;
 pub use book::load_book;
 pub use checkpoint::{Checkpoints, RunDir};
 pub use columns::{SymbolColumn, price_columns};
+pub use dataset::{
+    AddedRun, DATASET_TABLES, PART_FILE, add_to_dataset, partition_dir, partition_value,
+};
 pub use error::{IoError, Location};
 pub use merge::{Merged, merge_shards};
 pub use output_dir::OutputDir;

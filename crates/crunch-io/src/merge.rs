@@ -1,24 +1,20 @@
 //! Merging the shards of a run (`crunch run --shard i/n`) into the output directory of
 //! the single run, byte for byte.
 
-use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, SchemaRef};
+use arrow_array::types::Int64Type;
+use arrow_schema::SchemaRef;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::IoError;
 use crate::output_dir::OutputDir;
-use crate::parquet_file::{ParquetFile, Value, schema};
+use crate::parquet_file::ParquetFile;
+use crate::result_files::{
+    column_schema, common_metadata, for_each_row, metadata, parquet_files, reader, value,
+};
 use crate::shard::{SHARD_KEY, Shard};
-
-/// The key under which the Arrow writer stores its schema; it is the writer's, not the
-/// run's, and is written again by the merge.
-const ARROW_SCHEMA_KEY: &str = "ARROW:schema";
 
 /// Metadata every shard must share, with the words used in messages.
 const SHARED: [(&str, &str); 5] = [
@@ -55,60 +51,10 @@ fn shards_err(path: &Path, problem: String) -> IoError {
     }
 }
 
-/// Opens `path` for reading record batches.
-pub(crate) fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
-    let file = File::open(path).map_err(|source| IoError::Fs {
-        path: path.to_owned(),
-        action: "open the file",
-        cause: source,
-    })?;
-    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| IoError::Parquet {
-        path: path.to_owned(),
-        cause: source,
-    })
-}
-
-/// The key-value metadata of a Parquet file, without the Arrow schema, in file order.
-pub(crate) fn metadata(builder: &ParquetRecordBatchReaderBuilder<File>) -> Vec<(String, String)> {
-    builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .into_iter()
-        .flatten()
-        .filter(|kv| kv.key != ARROW_SCHEMA_KEY)
-        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
-        .collect()
-}
-
-fn value<'a>(metadata: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    metadata
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
-
 /// Reads and checks one shard directory: a `summary.parquet` carrying `crunch.shard`, and
 /// every file with the same metadata.
 fn read_shard(dir: &Path) -> Result<ShardDir, IoError> {
-    let entries = fs::read_dir(dir).map_err(|source| IoError::Fs {
-        path: dir.to_owned(),
-        action: "read the shard directory",
-        cause: source,
-    })?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| IoError::Fs {
-            path: dir.to_owned(),
-            action: "read the shard directory",
-            cause: source,
-        })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".parquet") && entry.path().is_file() {
-            files.push(name);
-        }
-    }
-    files.sort();
+    let files = parquet_files(dir, "read the shard directory")?;
     if !files.iter().any(|f| f == "summary.parquet") {
         return Err(shards_err(
             dir,
@@ -128,15 +74,7 @@ fn read_shard(dir: &Path) -> Result<ShardDir, IoError> {
     let shard: Shard = shard
         .parse()
         .map_err(|e| shards_err(dir, format!("invalid `{SHARD_KEY}` {e}")))?;
-    for name in &files {
-        let path = dir.join(name);
-        if self::metadata(&reader(&path)?) != metadata {
-            return Err(shards_err(
-                &path,
-                "its metadata differs from that of summary.parquet in the same directory".into(),
-            ));
-        }
-    }
+    let metadata = common_metadata(dir, &files)?;
     Ok(ShardDir {
         dir: dir.to_owned(),
         shard,
@@ -333,91 +271,16 @@ fn check_health_steps(shards: &[ShardDir]) -> Result<(), IoError> {
     Ok(())
 }
 
-/// The columns of `path` (names, types, nullability) as an output schema, refusing
-/// columns that `crunch run` never writes.
-pub(crate) fn column_schema(path: &Path) -> Result<SchemaRef, IoError> {
-    let builder = reader(path)?;
-    let mut fields = Vec::new();
-    for f in builder.schema().fields() {
-        let (t, nullable) = (f.data_type(), f.is_nullable());
-        let written = match t {
-            DataType::Int64 | DataType::Float64 => true,
-            DataType::Utf8 | DataType::Boolean => !nullable,
-            _ => false,
-        };
-        if !written {
-            return Err(IoError::Layout {
-                path: path.to_owned(),
-                problem: format!(
-                    "column \"{}\" ({t}{}) is not one `crunch run` writes",
-                    f.name(),
-                    if nullable { ", nullable" } else { "" }
-                ),
-            });
-        }
-        fields.push((f.name().as_str(), t.clone(), nullable));
-    }
-    Ok(schema(&fields))
-}
-
-/// A column of a record batch, typed.
-enum Column<'a> {
-    Str(&'a StringArray),
-    I64(&'a Int64Array),
-    F64(&'a Float64Array),
-    Bool(&'a BooleanArray),
-}
-
-impl Column<'_> {
-    fn get(&self, row: usize) -> Value<'_> {
-        match self {
-            Column::Str(a) => Value::Str(a.value(row)),
-            Column::I64(a) => Value::I64(a.is_valid(row).then(|| a.value(row))),
-            Column::F64(a) => Value::F64(a.is_valid(row).then(|| a.value(row))),
-            Column::Bool(a) => Value::Bool(a.value(row)),
-        }
-    }
-}
-
 /// Appends every row of `src` to `dest`; `src` must have the columns of `expected`.
 pub(crate) fn copy_rows(
     src: &Path,
     expected: &SchemaRef,
     dest: &mut ParquetFile,
 ) -> Result<u64, IoError> {
-    if column_schema(src)? != *expected {
-        return Err(IoError::Layout {
-            path: src.to_owned(),
-            problem: "its columns differ from those of the same file in the first shard".into(),
-        });
-    }
-    let batches = reader(src)?.build().map_err(|source| IoError::Parquet {
-        path: src.to_owned(),
-        cause: source,
-    })?;
-    let mut rows = 0;
-    for batch in batches {
-        let batch: RecordBatch = batch.map_err(|source| IoError::Arrow {
-            path: src.to_owned(),
-            cause: source,
-        })?;
-        let columns: Vec<Column<'_>> = batch
-            .columns()
-            .iter()
-            .map(|c| match c.data_type() {
-                DataType::Utf8 => Column::Str(c.as_string::<i32>()),
-                DataType::Int64 => Column::I64(c.as_primitive::<Int64Type>()),
-                DataType::Float64 => Column::F64(c.as_primitive::<Float64Type>()),
-                _ => Column::Bool(c.as_boolean()),
-            })
-            .collect();
-        let mut row = Vec::with_capacity(columns.len());
-        for r in 0..batch.num_rows() {
-            row.clear();
-            row.extend(columns.iter().map(|c| c.get(r)));
-            dest.push(&row)?;
-        }
-        rows += batch.num_rows() as u64;
-    }
-    Ok(rows)
+    for_each_row(
+        src,
+        expected,
+        "the same file in the first shard",
+        |_, row| dest.push(row),
+    )
 }

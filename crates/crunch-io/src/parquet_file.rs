@@ -161,8 +161,16 @@ impl ParquetFile {
 
     /// Appends one row (one value per column, in schema order).
     pub(crate) fn push(&mut self, row: &[Value<'_>]) -> Result<(), IoError> {
+        self.push_values(row.iter().copied())
+    }
+
+    /// Appends one row given as its values (one per column, in schema order).
+    pub(crate) fn push_values<'v>(
+        &mut self,
+        row: impl ExactSizeIterator<Item = Value<'v>>,
+    ) -> Result<(), IoError> {
         debug_assert_eq!(row.len(), self.columns.len());
-        for (c, &v) in self.columns.iter_mut().zip(row) {
+        for (c, v) in self.columns.iter_mut().zip(row) {
             c.push(v);
         }
         self.rows += 1;

@@ -7,7 +7,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 
 use crate::error::IoError;
-use crate::merge::reader;
+use crate::result_files::reader;
 
 /// One row of `summary.parquet`: a (path, policy) unit's headline figures.
 #[derive(Debug, Clone, PartialEq)]

@@ -98,18 +98,18 @@ impl Validator<'_> {
                 non_negative,
                 "must be >= 0",
             );
-            if let Some(x) = &p.jump_intensity {
-                if jump_intensity * market.dt > MAX_JUMPS_PER_STEP {
-                    self.issue(
-                        x.span(),
-                        k("jump_intensity"),
-                        format!(
-                            "at most {MAX_JUMPS_PER_STEP} expected jumps per step \
+            if let Some(x) = &p.jump_intensity
+                && jump_intensity * market.dt > MAX_JUMPS_PER_STEP
+            {
+                self.issue(
+                    x.span(),
+                    k("jump_intensity"),
+                    format!(
+                        "at most {MAX_JUMPS_PER_STEP} expected jumps per step \
                              (jump_intensity * dt), got {}",
-                            jump_intensity * market.dt
-                        ),
-                    );
-                }
+                        jump_intensity * market.dt
+                    ),
+                );
             }
             let jump_mean = opt(self, &p.jump_mean, "jump_mean", finite, "must be finite");
             let jump_sd = opt(self, &p.jump_sd, "jump_sd", non_negative, "must be >= 0");
