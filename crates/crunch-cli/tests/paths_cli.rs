@@ -379,3 +379,56 @@ fn shocks_replay_on_a_historical_path() {
         "{err}"
     );
 }
+
+/// Path 0 of `text` (a scenario written into `dir` as `name`), as the run generates it.
+fn first_path(dir: &Path, name: &str, text: &str) -> PricePath {
+    let file = dir.join(name);
+    fs::write(&file, text).unwrap();
+    let p = prepare(&file, Overrides::default()).unwrap();
+    let mut path = PricePath::new(p.source.steps(), p.source.assets());
+    let mut rng = stream_rng(p.scenario.seed, Domain::MarketPaths, 0);
+    p.source.fill(&mut rng, &mut path);
+    path
+}
+
+/// `text` without the last TOML table that starts with the line `header` (up to the next
+/// blank line).
+fn without_table(text: &str, header: &str) -> String {
+    let start = text.rfind(&format!("\n{header}\n")).unwrap() + 1;
+    let end = start + text[start..].find("\n\n").unwrap() + 1;
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+/// The shipped `lst-depeg.toml` reaches the run's path source with its peg and its
+/// decoupled pair: removing `[market.pegs.DAI]` (and the DAI shock, which needs the peg)
+/// leaves DAI at 1, and removing `[[market.decouple]]` changes the path only from the
+/// window's first step on.
+#[test]
+fn lst_depeg_applies_its_peg_and_its_decoupled_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(repo().join("scenarios/lst-depeg.toml")).unwrap();
+    let full = first_path(dir.path(), "full.toml", &text);
+    let (eth, steth, dai) = (0, 1, 2);
+    let steps = full.steps();
+
+    let unpegged = without_table(&text, "[market.pegs.DAI]");
+    let unpegged = without_table(&unpegged, "[[market.shocks]]");
+    assert!(unpegged.contains("assets = [\"STETH\"]") && !unpegged.contains("[\"DAI\"]"));
+    let unpegged = first_path(dir.path(), "unpegged.toml", &unpegged);
+    // Without the peg DAI is stable.
+    assert!((0..=steps).all(|t| unpegged.row(t)[dai] == 1.0));
+    // With it, DAI moves every step and stays near its peg (stationary sd 0.2 %; a jump of
+    // about -3 % a year) before the shock.
+    assert!((1..70).all(|t| full.row(t)[dai] != full.row(t - 1)[dai]));
+    assert!((0..70).all(|t| (full.row(t)[dai] - 1.0).abs() < 0.1));
+    // The other assets do not see the peg (its draws come after the model's).
+    assert!((0..=steps).all(|t| full.row(t)[eth] == unpegged.row(t)[eth]));
+
+    let coupled = first_path(
+        dir.path(),
+        "coupled.toml",
+        &without_table(&text, "[[market.decouple]]"),
+    );
+    assert!((0..60).all(|t| full.row(t) == coupled.row(t)));
+    assert!((60..=89).any(|t| full.row(t)[steth] != coupled.row(t)[steth]));
+}
