@@ -11,7 +11,7 @@ mod run;
 mod summary;
 
 pub use bench::{BenchOptions, BenchReport, bench_b1};
-pub use estimate::{FileEstimate, RunEstimate, Size, estimate_run};
+pub use estimate::{FileEstimate, RunEstimate, Size, TimeEstimate, estimate_run, estimate_time};
 pub use paths::{PathsOptions, PathsWritten, write_paths};
 pub use prepare::{Overrides, Prepared, prepare};
 pub use reporting::{ReportOptions, plot_results, report_after_run, report_results};

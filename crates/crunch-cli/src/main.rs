@@ -1,10 +1,10 @@
 //! `crunch`: stress-test lending-protocol margin policies on price paths.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use crunch_cli::{
-    BenchOptions, Interrupted, Overrides, RunOptions, Size, bench_b1, estimate_run, prepare,
-    render_table, run_scenario,
+    BenchOptions, Interrupted, Overrides, RunOptions, Size, bench_b1, estimate_run, estimate_time,
+    prepare, render_table, run_scenario,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -171,10 +171,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check a scenario and load its data and book, without simulating.
+    /// Check a scenario and load its data and book, then estimate what `crunch run` will
+    /// write and, from a timed pilot of its first paths, how long it will take.
     Validate {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// Paths of the timed pilot (each under every policy, on one thread); 0 skips it.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        pilot_paths: u64,
+        /// Threads the time estimate assumes [default: every core].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        threads: Option<u32>,
     },
     /// Time workload B1 of the specification end to end and print account-steps per
     /// second; the last line is one JSON object.
@@ -431,7 +438,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Validate { scenario } => {
+        Command::Validate {
+            scenario,
+            pilot_paths,
+            threads,
+        } => {
             let p = prepare(&scenario, Overrides::default())?;
             let s = &p.scenario;
             println!(
@@ -448,6 +459,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             print!(
                 "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"
             );
+            if pilot_paths > 0 {
+                let threads = threads.map_or_else(rayon::current_num_threads, |t| t as usize);
+                let time = estimate_time(&p, s.paths, pilot_paths, threads)
+                    .with_context(|| format!("the timed pilot of {}", scenario.display()))?;
+                println!("estimated time of `crunch run`: {time}");
+            }
             Ok(())
         }
     }

@@ -6,7 +6,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crunch_cli::{Overrides, RunOptions, estimate_run, prepare, run_scenario};
+use crunch_cli::{Overrides, RunOptions, estimate_run, estimate_time, prepare, run_scenario};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 /// `scenarios/quickstart.toml` with `events.parquet` switched on as well (it has
@@ -85,9 +85,17 @@ fn a_run_over_the_limit_is_refused_and_writes_nothing() {
 fn validate_prints_the_estimate() {
     let dir = tempfile::tempdir().unwrap();
     quickstart_with_all_outputs(dir.path());
-    let out = crunch(&["validate", "quickstart.toml"], dir.path());
+    let out = crunch(
+        &["validate", "quickstart.toml", "--threads", "2"],
+        dir.path(),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("estimated time of `crunch run`: about ")
+            && stdout.contains(" on 2 thread(s) (a pilot of 2 path(s) took "),
+        "{stdout}"
+    );
     // 500 paths x 2 policies; 366 steps (0..=365); 2,000 indebted accounts.
     for part in [
         "estimated output of `crunch run` (refused above --max-output, default 10GB):\n",
@@ -152,4 +160,19 @@ fn the_estimate_matches_a_small_run() {
         );
     }
     assert_eq!(estimate.account_steps, 2 * paths * 365 * 2000);
+}
+
+/// The time estimate is the pilot's time per path times the paths, over the threads.
+#[test]
+fn the_time_estimate_scales_the_pilot() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = quickstart_with_all_outputs(dir.path());
+    let prepared = prepare(&scenario, Overrides::default()).unwrap();
+    let t = estimate_time(&prepared, 500, 3, 4).unwrap();
+    assert_eq!((t.pilot_paths, t.threads), (3, 4));
+    assert!(t.pilot > std::time::Duration::ZERO);
+    let expected = t.pilot.as_secs_f64() * 500.0 / 3.0 / 4.0;
+    assert!((t.run.as_secs_f64() - expected).abs() < 1e-6, "{t:?}");
+    // The pilot never runs more paths than the run has.
+    assert_eq!(estimate_time(&prepared, 1, 3, 1).unwrap().pilot_paths, 1);
 }
