@@ -104,6 +104,19 @@ impl Black76 {
         })
     }
 
+    /// The inputs without validation, for callers that validated them already (a
+    /// [`MarketState`](crate::MarketState) and a checked [`Account`](crate::Account)).
+    pub(crate) fn unchecked(forward: f64, strike: f64, expiry: f64, vol: f64, rate: f64) -> Self {
+        debug_assert!(Self::new(forward, strike, expiry, vol, rate).is_ok());
+        Self {
+            forward,
+            strike,
+            expiry,
+            vol,
+            rate,
+        }
+    }
+
     /// The discount factor `D = exp(-r T)`.
     pub fn discount(&self) -> f64 {
         (-self.rate * self.expiry).exp()

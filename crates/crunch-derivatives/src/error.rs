@@ -45,6 +45,9 @@ pub enum DerivError {
         /// Second length.
         right: usize,
     },
+    /// Two accounts of a book have the same identifier.
+    #[error("account `{0}` appears twice in the book")]
+    DuplicateAccount(String),
     /// A sample is empty.
     #[error("{0}: the sample is empty")]
     EmptySample(&'static str),
