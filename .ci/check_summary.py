@@ -14,7 +14,12 @@ SPEC_COLUMNS = [
     "initial_debt", "initial_collateral", "capital_efficiency",
     "first_bad_debt_step", "min_health",
 ]
-EXTRA_COLUMNS = ["initial_borrowing_power", "borrowing_capacity"]
+EXTRA_COLUMNS = [
+    "initial_borrowing_power", "borrowing_capacity",
+    "liquidator_profit", "oracle_gap",
+    "blocked_liquidity", "blocked_capacity", "blocked_outage", "blocked_gas",
+    "dust_bad_debt", "mean_time_to_liquidate",
+]
 
 path = sys.argv[1]
 df = pl.read_parquet(path)

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// float64 column, 1 per bool, 4 per dictionary-encoded string (its index). zstd and
 /// dictionary encoding usually make the files smaller, so the estimate errs on the large
 /// side.
-const SUMMARY_ROW: u64 = 2 * 4 + 8 + 15 * 8;
+const SUMMARY_ROW: u64 = 2 * 4 + 8 + 23 * 8;
 /// See [`SUMMARY_ROW`]: scenario, policy, path, step and six values.
 const TIMESERIES_ROW: u64 = 2 * 4 + 8 + 8 + 6 * 8;
 /// See [`SUMMARY_ROW`]: scenario, policy, path, step, account, asset, three values and a
@@ -183,6 +183,7 @@ pub fn estimate_time(
     let s = &prepared.scenario;
     let pilot_paths = pilot_paths.min(paths).max(1);
     let plan = RunPlan {
+        frictions: &s.frictions,
         market: &s.market,
         book: &prepared.book,
         source: prepared.source.as_ref(),

@@ -167,6 +167,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
     let bar = progress_bar(paths_todo, options.progress);
     for i in todo {
         let plan = RunPlan {
+            frictions: &s.frictions,
             market: &s.market,
             book: &prepared.book,
             source: prepared.source.as_ref(),

@@ -26,6 +26,7 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
     let p = prepare(&file, Overrides { seed: None, paths }).unwrap();
     let s = &p.scenario;
     let plan = RunPlan {
+        frictions: &s.frictions,
         stop: None,
         market: &s.market,
         book: &p.book,

@@ -6,6 +6,7 @@
 //! traits here only, never on a concrete policy, path model or sink.
 
 pub mod book;
+pub mod frictions;
 pub mod market;
 pub mod outcome;
 pub mod path;
@@ -14,6 +15,7 @@ pub mod seams;
 pub mod state;
 
 pub use book::Book;
+pub use frictions::{Frictions, LiquidatorSpec, OracleFeed, OracleSpec, Spike, Window};
 pub use market::{AssetSpec, MarketSpec};
 pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
 pub use path::{MarketView, PricePath};

@@ -37,6 +37,32 @@ pub struct PathSummary {
     pub first_bad_debt_step: Option<u64>,
     /// Minimum health factor over steps and indebted accounts, before liquidations.
     pub min_health: Option<f64>,
+    /// Sum over liquidations of the liquidator's profit `S (p/o) (1 - s) - R - gas`: the
+    /// market value of the seized collateral after slippage, less the debt repaid and the
+    /// gas paid (USD); `S (1 - s) - R` in `lending-v1`.
+    pub liquidator_profit: f64,
+    /// Sum over liquidations of `S (1 - p/o)`: seized value the oracle credited above what
+    /// the market paid for it (USD; negative when the oracle was below the market; 0 in
+    /// `lending-v1`).
+    pub oracle_gap: f64,
+    /// Liquidatable accounts holding collateral that no liquidator took at a step because
+    /// the slippage left no profit (rule 4 and its oracle form) (account-steps).
+    pub blocked_liquidity: u64,
+    /// Liquidatable accounts left at a step because liquidator capacity was used up
+    /// (account-steps).
+    pub blocked_capacity: u64,
+    /// Liquidatable accounts left at a step of a liquidator outage (account-steps).
+    pub blocked_outage: u64,
+    /// Liquidatable accounts left at a step because the profit did not cover the gas cost
+    /// (account-steps).
+    pub blocked_gas: u64,
+    /// Bad debt (realised, or open at `T`) of accounts that gas ever kept from being
+    /// liquidated (USD).
+    pub dust_bad_debt: f64,
+    /// Mean over liquidated accounts of the steps from the first step `t >= 1` at which the
+    /// account was liquidatable with collateral to its first liquidation (steps); `None`
+    /// when no account was liquidated.
+    pub mean_time_to_liquidate: Option<f64>,
 }
 
 /// Book-wide aggregates at the end of one step (after its liquidations), or of the

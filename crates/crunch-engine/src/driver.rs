@@ -3,8 +3,8 @@
 use crate::lending::{EngineError, SimOptions, simulate_path};
 use crate::scratch::Scratch;
 use crunch_core::{
-    Book, Domain, MarginPolicy, MarketSpec, PathOutcome, PathSource, PricePath, ResultSink,
-    stream_rng,
+    Book, Domain, Frictions, MarginPolicy, MarketSpec, PathOutcome, PathSource, PricePath,
+    ResultSink, stream_rng,
 };
 use rayon::prelude::*;
 use std::ops::Range;
@@ -20,6 +20,8 @@ const PATHS_PER_CHUNK: u64 = 256;
 pub struct RunPlan<'a> {
     /// Assets, step length and price feedback.
     pub market: &'a MarketSpec,
+    /// Oracles and liquidator frictions (`Frictions::default()`: `lending-v1`).
+    pub frictions: &'a Frictions,
     /// The initial account book.
     pub book: &'a Book,
     /// Where price paths come from.
@@ -133,6 +135,7 @@ pub fn run<S: ResultSink>(
                         let policy = policy as usize;
                         simulate_path(
                             plan.market,
+                            plan.frictions,
                             plan.book,
                             plan.policies[policy].as_ref(),
                             raw,

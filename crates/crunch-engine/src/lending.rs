@@ -8,8 +8,8 @@
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
-    Book, HealthSample, LiquidationEvent, MarginPolicy, MarketSpec, PathOutcome, PathSummary,
-    PricePath, StepAggregate,
+    Book, Frictions, HealthSample, LiquidationEvent, LiquidatorSpec, MarginPolicy, MarketSpec,
+    PathOutcome, PathSummary, PricePath, StepAggregate,
 };
 use thiserror::Error;
 
@@ -72,9 +72,15 @@ pub enum EngineError {
 ///
 /// Liquidations are processed asset by asset (all of asset 0's queue, then asset 1's, …),
 /// each queue worst first; events are recorded in that order.
+///
+/// With `frictions` set ([`Frictions::active`]) the protocol sees oracle prices and
+/// liquidators have capacity, gas costs and outages (`scenarios/README.md`, "Oracles and
+/// liquidators"); every account's health is then computed at every step (the reference
+/// scan). Without, this is `lending-v1` exactly.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate_path(
     market: &MarketSpec,
+    frictions: &Frictions,
     book: &Book,
     policy: &dyn MarginPolicy,
     raw: &PricePath,
@@ -105,7 +111,20 @@ pub fn simulate_path(
         requirements,
         screen,
         acted,
+        oracle,
+        feeds,
+        first_liquidatable,
+        gas_blocked,
     } = scratch;
+    // Frictions need every account's health at every step: the reference scan.
+    let scan = if frictions.active() {
+        ScanMode::Exhaustive
+    } else {
+        options.scan
+    };
+    let oracles_on = frictions.oracles.iter().any(Option::is_some);
+    let liquidators = frictions.liquidators.as_ref();
+    let mut time_to_liquidate = 0.0;
 
     let mut state = policy.start_path();
     let mut out = PathOutcome {
@@ -134,6 +153,21 @@ pub fn simulate_path(
         state.update(path_prices.view_until(t), requirements);
         let p = path_prices.row(t);
         let liquidity = raw.liquidity_row(t);
+        // What the protocol sees: the oracle's prices (the market's without oracles).
+        let o: &[f64] = if oracles_on {
+            for (i, x) in oracle.iter_mut().enumerate() {
+                *x = match frictions.oracle(i) {
+                    Some(spec) => {
+                        let lagged = path_prices.row(t.saturating_sub(spec.lag))[i];
+                        feeds[i].advance(spec, t, lagged)
+                    }
+                    None => p[i],
+                };
+            }
+            oracle
+        } else {
+            p
+        };
 
         if t > 0 {
             // This step's gates, and (pruned walk) their admission at Q = 0: an account
@@ -148,7 +182,7 @@ pub fn simulate_path(
             }));
             admission.clear();
             admission.extend(gates.iter().zip(&requirements.bonus).map(|(g, &bonus)| {
-                match (options.scan, g) {
+                match (scan, g) {
                     (ScanMode::Pruned, Some(g)) => Some(g.admission(0.0, bonus)),
                     _ => None,
                 }
@@ -158,7 +192,10 @@ pub fn simulate_path(
         acted.clear();
         members.iter_mut().for_each(Vec::clear);
         let mut intake = Intake {
-            p,
+            p: o,
+            t: t as u32,
+            first_liquidatable: &mut first_liquidatable[..],
+            with_collateral: 0,
             close_factor: requirements.close_factor,
             bonus: &requirements.bonus,
             admission: &admission,
@@ -169,9 +206,9 @@ pub fn simulate_path(
         // Health factors, once per step before any liquidation (precise point 3): every
         // account's in the reference scan and at step 0, else those of the accounts the
         // screen cannot rule out. The liquidatable ones go to their seized asset's queue.
-        let full_pass = t == 0 || options.scan == ScanMode::Exhaustive;
+        let full_pass = t == 0 || scan == ScanMode::Exhaustive;
         if full_pass {
-            health_numerators(coll, n, p, &requirements.lt, num);
+            health_numerators(coll, n, o, &requirements.lt, num);
             liquidatable(debt, num, health, order, &mut min_health);
             if t > 0 {
                 for &j in order.iter() {
@@ -182,15 +219,16 @@ pub fn simulate_path(
         } else {
             order.clear();
             let tau = min_health.max(1.0);
-            let step_min = screen.scan(debt, coll, p, &requirements.lt, tau, |j, h, d, c| {
+            let step_min = screen.scan(debt, coll, o, &requirements.lt, tau, |j, h, d, c| {
                 order.push(j);
                 intake.take(j, h, d, |i| c[i]);
             });
             min_health = min_health.min(step_min);
         }
+        let with_collateral = intake.with_collateral;
         if record.health_step == Some(t) {
             if !full_pass {
-                health_numerators(coll, n, p, &requirements.lt, num);
+                health_numerators(coll, n, o, &requirements.lt, num);
             }
             let samples = debt.iter().zip(num.iter()).enumerate();
             out.health.extend(
@@ -204,8 +242,8 @@ pub fn simulate_path(
         }
 
         if t == 0 {
-            if options.scan == ScanMode::Pruned {
-                screen.rebuild(debt, coll, p, &requirements.lt);
+            if scan == ScanMode::Pruned {
+                screen.rebuild(debt, coll, o, &requirements.lt);
             }
             summary.initial_debt = debt.iter().sum();
             let mut any_insolvent = false;
@@ -232,16 +270,39 @@ pub fn simulate_path(
         // worst first, behind that asset's liquidity gate.
         seized_value.fill(0.0);
         let mut step = StepAggregate::default();
+        let mut blocked = Blocked::default();
+        let outage = liquidators.is_some_and(|l| l.out(t));
+        let mut capacity = liquidators.map_or(f64::INFINITY, |l| l.capacity_at(t));
         for (k, members) in members.iter_mut().enumerate() {
             if members.is_empty() {
                 continue;
             }
+            if outage {
+                blocked.outage += members.len() as u64;
+                continue;
+            }
+            // The market value of a unit the protocol values at o[k] (1 without an
+            // oracle), and the bonus that leaves a liquidator the same margin at the gate.
+            let scale = if o[k] == p[k] { 1.0 } else { p[k] / o[k] };
+            let bonus = requirements.bonus[k];
             let mut walk = AssetWalk {
                 k,
                 n,
-                price: p[k],
+                price: o[k],
+                scale,
+                bonus_eff: if scale == 1.0 {
+                    bonus
+                } else {
+                    1.0 - (1.0 - bonus) / scale
+                },
+                liquidators,
+                capacity: &mut capacity,
+                blocked: &mut blocked,
+                gas_blocked: &mut gas_blocked[..],
+                first_liquidatable: &first_liquidatable[..],
+                time_to_liquidate: &mut time_to_liquidate,
                 close_factor: requirements.close_factor,
-                bonus: requirements.bonus[k],
+                bonus,
                 gate: gates[k],
                 step_index: t as u32,
                 seized_value: 0.0,
@@ -254,7 +315,7 @@ pub fn simulate_path(
                 step: &mut step,
                 events: record.events.then_some(&mut out.events),
             };
-            match (options.scan, walk.gate) {
+            match (scan, walk.gate) {
                 (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
                     members.sort_unstable_by(worst_first);
                     for m in members.iter() {
@@ -267,7 +328,7 @@ pub fn simulate_path(
                         walk.try_act(m);
                     }
                     // Drop the batch and every member the gate can no longer admit.
-                    let admits = gate.admission(walk.seized_value, walk.bonus);
+                    let admits = gate.admission(walk.seized_value, walk.bonus_eff);
                     members.retain(|m| after(m, &last) && admits.admits(m.plan.seized));
                     if members.is_empty() {
                         break;
@@ -277,6 +338,12 @@ pub fn simulate_path(
             seized_value[k] = walk.seized_value;
         }
 
+        // Every liquidatable account with collateral that no liquidator took and no other
+        // friction held back was refused at the gate (rule 4).
+        blocked.liquidity =
+            with_collateral - step.liquidations - blocked.outage - blocked.gas - blocked.capacity;
+        blocked.add_to(summary);
+
         // Rule 5: accounts left without collateral realise their debt as bad debt. Only
         // accounts without collateral before the step, or whose seized holding reached
         // zero at it, can be such; they are handled in account order.
@@ -285,21 +352,24 @@ pub fn simulate_path(
             let j = j as usize;
             if debt[j] > 0.0 && (0..a).all(|i| coll[i * n + j] == 0.0) {
                 step.bad_debt_realised += debt[j];
+                if gas_blocked[j] {
+                    summary.dust_bad_debt += debt[j];
+                }
                 realised[j] = true;
                 debt[j] = 0.0;
             }
         }
         realised_total += step.bad_debt_realised;
-        if options.scan == ScanMode::Pruned {
+        if scan == ScanMode::Pruned {
             for &j in acted.iter().chain(touched.iter()) {
-                screen.update(j as usize, debt, coll, p, &requirements.lt);
+                screen.update(j as usize, debt, coll, o, &requirements.lt);
             }
         }
 
         // Precise point 11: first step with D > V or realised bad debt, after rules 2-5.
         if summary.first_bad_debt_step.is_none()
             && (step.bad_debt_realised > 0.0
-                || any_underwater(debt, coll, n, a, p, &requirements.lt, order))
+                || any_underwater(debt, coll, n, a, p, &requirements.lt, order, oracles_on))
         {
             summary.first_bad_debt_step = Some(t as u64);
         }
@@ -344,16 +414,23 @@ pub fn simulate_path(
             let v = collateral_value(coll, n, a, j, p_end);
             if debt[j] > v {
                 summary.bad_debt += debt[j] - v;
+                if gas_blocked[j] {
+                    summary.dust_bad_debt += debt[j] - v;
+                }
                 insolvent = true;
             }
         }
         summary.insolvent_accounts += u64::from(insolvent);
     }
-    finish_summary(summary, min_health);
+    finish_summary(summary, min_health, time_to_liquidate);
     Ok(out)
 }
 
-fn finish_summary(summary: &mut PathSummary, min_health: f64) {
+/// `time_to_liquidate` is the sum over liquidated accounts of their steps from first
+/// liquidatable to first liquidated.
+fn finish_summary(summary: &mut PathSummary, min_health: f64, time_to_liquidate: f64) {
+    summary.mean_time_to_liquidate = (summary.liquidated_accounts > 0)
+        .then(|| time_to_liquidate / summary.liquidated_accounts as f64);
     summary.capital_efficiency = (summary.initial_collateral > 0.0)
         .then(|| summary.initial_debt / summary.initial_collateral);
     summary.borrowing_capacity = (summary.initial_collateral > 0.0)
@@ -442,8 +519,10 @@ fn collateral_value(coll: &[f64], n: usize, a: usize, j: usize, p: &[f64]) -> f6
 }
 
 /// Whether any account has `D_j > V_j` after the step's liquidations. When every
-/// `lt_i <= 1`, an account that was not liquidatable has `V_j >= sum c p lt >= D_j`, so only
-/// this step's liquidatable accounts need checking; otherwise all accounts are.
+/// `lt_i <= 1` and health is computed at the market prices `p`, an account that was not
+/// liquidatable has `V_j >= sum c p lt >= D_j`, so only this step's liquidatable accounts
+/// need checking; otherwise (or with oracles, `oracles_on`) all accounts are.
+#[allow(clippy::too_many_arguments)]
 fn any_underwater(
     debt: &[f64],
     coll: &[f64],
@@ -452,9 +531,10 @@ fn any_underwater(
     p: &[f64],
     lt: &[f64],
     liquidatable: &[u32],
+    oracles_on: bool,
 ) -> bool {
     let underwater = |j: usize| debt[j] > 0.0 && debt[j] > collateral_value(coll, n, a, j, p);
-    if lt.iter().all(|&x| x <= 1.0) {
+    if !oracles_on && lt.iter().all(|&x| x <= 1.0) {
         liquidatable.iter().any(|&j| underwater(j as usize))
     } else {
         (0..n).any(underwater)
@@ -467,6 +547,24 @@ fn aggregate(debt: &[f64], coll: &[f64], n: usize, a: usize, p: &[f64]) -> StepA
         debt: debt.iter().sum(),
         collateral_value: (0..n).map(|j| collateral_value(coll, n, a, j, p)).sum(),
         ..StepAggregate::default()
+    }
+}
+
+/// Liquidatable accounts with collateral that no liquidator took at one step, by reason.
+#[derive(Debug, Clone, Copy, Default)]
+struct Blocked {
+    liquidity: u64,
+    capacity: u64,
+    outage: u64,
+    gas: u64,
+}
+
+impl Blocked {
+    fn add_to(self, summary: &mut PathSummary) {
+        summary.blocked_liquidity += self.liquidity;
+        summary.blocked_capacity += self.capacity;
+        summary.blocked_outage += self.outage;
+        summary.blocked_gas += self.gas;
     }
 }
 
@@ -577,7 +675,14 @@ impl Planned {
 /// choice and plan), unless the gate refuses it outright, or among the accounts without
 /// collateral.
 struct Intake<'s> {
+    /// The prices the protocol sees.
     p: &'s [f64],
+    /// The step.
+    t: u32,
+    /// First step each account was liquidatable with collateral.
+    first_liquidatable: &'s mut [u32],
+    /// Liquidatable accounts with collateral taken at this step.
+    with_collateral: u64,
     close_factor: f64,
     bonus: &'s [f64],
     /// Admission at `Q = 0` per asset (pruned walk with liquidity on), else `None`.
@@ -605,6 +710,11 @@ impl Intake<'_> {
             return;
         }
         let k = k as usize;
+        self.with_collateral += 1;
+        let first = &mut self.first_liquidatable[j as usize];
+        if *first == u32::MAX {
+            *first = self.t;
+        }
         let plan = Planned::new(held, d, self.close_factor, self.bonus[k]);
         if self.admission[k].is_none_or(|adm| adm.admits(plan.seized)) {
             self.members[k].push(Member {
@@ -620,12 +730,29 @@ impl Intake<'_> {
 struct AssetWalk<'s> {
     k: usize,
     n: usize,
+    /// The price the protocol values the asset at (the oracle's).
     price: f64,
+    /// Market value of one unit of oracle value, `p / o` (1 without an oracle).
+    scale: f64,
+    /// The bonus at which the gate admits: `bonus` without an oracle, else
+    /// `1 - (1 - bonus) / scale` (the same margin `S scale (1 - s) - S (1 - bonus)`).
+    bonus_eff: f64,
+    /// The liquidators' frictions, if any.
+    liquidators: Option<&'s LiquidatorSpec>,
+    /// Liquidator capacity left at this step (USD, market value).
+    capacity: &'s mut f64,
+    /// Accounts held back at this step by gas or capacity.
+    blocked: &'s mut Blocked,
+    gas_blocked: &'s mut [bool],
+    /// First step each account was liquidatable with collateral.
+    first_liquidatable: &'s [u32],
+    /// Sum over liquidated accounts of steps from first liquidatable to first liquidated.
+    time_to_liquidate: &'s mut f64,
     close_factor: f64,
     bonus: f64,
     gate: Option<Gate>,
     step_index: u32,
-    /// `Q_k`: value of the asset seized so far at this step.
+    /// `Q_k`: market value of the asset seized so far at this step.
     seized_value: f64,
     debt: &'s mut [f64],
     coll: &'s mut [f64],
@@ -639,29 +766,45 @@ struct AssetWalk<'s> {
 }
 
 impl AssetWalk<'_> {
-    /// The slippage a seizure of value `seized` would pay now, if a liquidator would act
-    /// (`s < bonus`).
-    fn gate(&self, seized: f64) -> Option<f64> {
-        match self.gate {
-            Some(g) => {
-                let s = g.slippage(self.seized_value, seized);
-                (s < self.bonus).then_some(s)
-            }
-            None => Some(0.0),
+    /// The slippage a seizure of market value `market` pays now, if a liquidator acts:
+    /// rule 4's `s < bonus` (`bonus_eff` with an oracle); with liquidators configured also
+    /// without a gate (`s = 0`), and then a margin above the gas cost and capacity left.
+    /// `None` leaves the account liquidatable.
+    fn decide(&mut self, j: usize, seized: f64, market: f64) -> Option<f64> {
+        let s = self
+            .gate
+            .map_or(0.0, |g| g.slippage(self.seized_value, market));
+        if (self.gate.is_some() || self.liquidators.is_some()) && !(s < self.bonus_eff) {
+            return None; // Counted with the step's refusals at the gate.
         }
+        if let Some(l) = self.liquidators {
+            // lending-v1's margin, linearised as its rule 4: S (p/o) (1 - s) - S (1 - bonus).
+            if l.gas > 0.0 && !(market * (1.0 - s) - seized * (1.0 - self.bonus) > l.gas) {
+                self.blocked.gas += 1;
+                self.gas_blocked[j] = true;
+                return None;
+            }
+            if market > *self.capacity {
+                self.blocked.capacity += 1;
+                return None;
+            }
+            *self.capacity -= market;
+        }
+        Some(s)
     }
 
     /// Rule 4, then rule 3's effect if a liquidator acts.
     fn try_act(&mut self, member: &Member) {
         let Planned { seized, full } = member.plan;
-        let Some(slippage) = self.gate(seized) else {
-            return; // No liquidator acts at this slippage: j stays liquidatable.
-        };
         let j = member.account as usize;
+        let market = seized * self.scale;
+        let Some(slippage) = self.decide(j, seized, market) else {
+            return; // No liquidator acts: j stays liquidatable.
+        };
         let repaid = member
             .plan
             .repaid(self.debt[j], self.close_factor, self.bonus);
-        self.seized_value += seized;
+        self.seized_value += market;
         self.debt[j] = (self.debt[j] - repaid).max(0.0);
         let c = &mut self.coll[self.k * self.n + j];
         *c = if full {
@@ -676,13 +819,17 @@ impl AssetWalk<'_> {
         if !self.liquidated[j] {
             self.liquidated[j] = true;
             self.summary.liquidated_accounts += 1;
+            *self.time_to_liquidate += f64::from(self.step_index - self.first_liquidatable[j]);
         }
+        let gas = self.liquidators.map_or(0.0, |l| l.gas);
         let summary = &mut *self.summary;
         summary.liquidations += 1;
         summary.repaid_debt += repaid;
         summary.seized_collateral += seized;
         summary.liquidation_penalty += seized - repaid;
-        summary.slippage_cost += seized * slippage;
+        summary.slippage_cost += market * slippage;
+        summary.liquidator_profit += market * (1.0 - slippage) - repaid - gas;
+        summary.oracle_gap += seized - market;
         self.step.liquidations += 1;
         self.step.repaid_debt += repaid;
         self.step.seized_collateral += seized;

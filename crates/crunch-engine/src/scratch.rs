@@ -2,7 +2,7 @@
 
 use crate::queue::Member;
 use crate::screen::Screen;
-use crunch_core::{Book, PricePath, Requirements};
+use crunch_core::{Book, OracleFeed, PricePath, Requirements};
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
 #[derive(Debug, Clone)]
@@ -39,6 +39,16 @@ pub struct Scratch {
     pub(crate) screen: Screen,
     /// Accounts liquidated at the current step.
     pub(crate) acted: Vec<u32>,
+    /// The prices the protocol sees at the current step (the oracle's; the market's for
+    /// assets without an oracle).
+    pub(crate) oracle: Vec<f64>,
+    /// Each asset's oracle feed (used only for assets with an oracle).
+    pub(crate) feeds: Vec<OracleFeed>,
+    /// First step `t >= 1` at which each account was liquidatable with collateral
+    /// (`u32::MAX`: not yet).
+    pub(crate) first_liquidatable: Vec<u32>,
+    /// Whether gas ever kept each account from being liquidated.
+    pub(crate) gas_blocked: Vec<bool>,
 }
 
 impl Scratch {
@@ -62,6 +72,10 @@ impl Scratch {
             requirements: Requirements::zeroed(a),
             screen: Screen::new(n, a),
             acted: Vec::new(),
+            oracle: vec![0.0; a],
+            feeds: vec![OracleFeed::default(); a],
+            first_liquidatable: vec![u32::MAX; n],
+            gas_blocked: vec![false; n],
         }
     }
 
@@ -90,5 +104,8 @@ impl Scratch {
         self.liquidated.fill(false);
         self.realised.fill(false);
         self.feedback.fill(1.0);
+        self.feeds.fill(OracleFeed::default());
+        self.first_liquidatable.fill(u32::MAX);
+        self.gas_blocked.fill(false);
     }
 }

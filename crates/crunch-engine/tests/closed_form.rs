@@ -94,6 +94,7 @@ fn check(sigma: f64, steps: usize, barrier: f64, paths: u64) {
     let gbm = Gbm::new(&market, &[vec![1.0, 0.0], vec![0.0, 1.0]], steps).unwrap();
     let plan = RunPlan {
         stop: None,
+        frictions: &crunch_core::Frictions::default(),
         market: &market,
         book: &book,
         source: &gbm,

@@ -85,6 +85,7 @@ fn try_units(
     let gbm = Gbm::new(&market, &corr, 120).unwrap();
     let plan = RunPlan {
         stop,
+        frictions: &crunch_core::Frictions::default(),
         market: &market,
         book: &book,
         source: &gbm,

@@ -1,7 +1,7 @@
 //! Each `lending-v1` rule against hand-computed cases on fixed price paths. Expected values
 //! are derived in the comments; agreement is required to a relative 1e-9 (precise point 13).
 
-use crunch_core::{AssetSpec, Book, MarginPolicy, MarketSpec, PathOutcome, PricePath};
+use crunch_core::{AssetSpec, Book, Frictions, MarginPolicy, MarketSpec, PathOutcome, PricePath};
 use crunch_engine::{EngineError, RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
 use crunch_policy::{AssetTerms, StaticLtv};
 
@@ -79,7 +79,17 @@ fn try_run(m: &MarketSpec, b: &Book, cf: f64, p: &PricePath) -> Result<PathOutco
     let with = |scan| {
         let options = SimOptions { record, scan };
         let mut scratch = Scratch::new(b, p.steps());
-        simulate_path(m, b, pol.as_ref(), p, options, &mut scratch, 0, 0)
+        simulate_path(
+            m,
+            &Frictions::default(),
+            b,
+            pol.as_ref(),
+            p,
+            options,
+            &mut scratch,
+            0,
+            0,
+        )
     };
     let exhaustive = with(ScanMode::Exhaustive);
     let incremental = with(ScanMode::Pruned);
@@ -178,7 +188,18 @@ fn equality_takes_the_partial_branch() {
         events: true,
         health_step: None,
     };
-    let o = simulate_path(&m, &b, &pol, &p, rec.into(), &mut Scratch::new(&b, 1), 0, 0).unwrap();
+    let o = simulate_path(
+        &m,
+        &Frictions::default(),
+        &b,
+        &pol,
+        &p,
+        rec.into(),
+        &mut Scratch::new(&b, 1),
+        0,
+        0,
+    )
+    .unwrap();
     assert!(!o.events[0].full_seizure);
     assert_eq!(o.summary.repaid_debt, 1000.0);
     assert_eq!(o.summary.seized_collateral, 1250.0);

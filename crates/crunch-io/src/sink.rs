@@ -37,8 +37,10 @@ pub struct SinkLayout {
 ///   `liquidated_accounts` (i64), `repaid_debt`, `seized_collateral`,
 ///   `liquidation_penalty`, `slippage_cost`, `initial_debt`, `initial_collateral` (f64),
 ///   `capital_efficiency` (nullable f64), `first_bad_debt_step` (nullable i64),
-///   `min_health` (nullable f64); then `initial_borrowing_power` (f64) and
-///   `borrowing_capacity` (nullable f64).
+///   `min_health` (nullable f64); then `initial_borrowing_power` (f64),
+///   `borrowing_capacity` (nullable f64), `liquidator_profit`, `oracle_gap` (f64),
+///   `blocked_liquidity`, `blocked_capacity`, `blocked_outage`, `blocked_gas` (i64),
+///   `dust_bad_debt` (f64) and `mean_time_to_liquidate` (nullable f64).
 /// - `timeseries.parquet` (if requested): `scenario, policy, path, step` (i64), `debt`,
 ///   `collateral_value` (f64), `liquidations` (i64), `repaid_debt`, `seized_collateral`,
 ///   `bad_debt_realised` (f64); row `k` of an outcome's `steps` is step `k`.
@@ -102,6 +104,14 @@ impl ParquetSink {
                 ("min_health", Float64, true),
                 ("initial_borrowing_power", Float64, false),
                 ("borrowing_capacity", Float64, true),
+                ("liquidator_profit", Float64, false),
+                ("oracle_gap", Float64, false),
+                ("blocked_liquidity", Int64, false),
+                ("blocked_capacity", Int64, false),
+                ("blocked_outage", Int64, false),
+                ("blocked_gas", Int64, false),
+                ("dust_bad_debt", Float64, false),
+                ("mean_time_to_liquidate", Float64, true),
             ],
         )?;
         let timeseries = layout
@@ -255,6 +265,14 @@ impl ResultSink for ParquetSink {
             Value::F64(s.min_health),
             Value::F64(Some(s.initial_borrowing_power)),
             Value::F64(s.borrowing_capacity),
+            Value::F64(Some(s.liquidator_profit)),
+            Value::F64(Some(s.oracle_gap)),
+            Value::I64(Some(int(f, "blocked_liquidity", s.blocked_liquidity)?)),
+            Value::I64(Some(int(f, "blocked_capacity", s.blocked_capacity)?)),
+            Value::I64(Some(int(f, "blocked_outage", s.blocked_outage)?)),
+            Value::I64(Some(int(f, "blocked_gas", s.blocked_gas)?)),
+            Value::F64(Some(s.dust_bad_debt)),
+            Value::F64(s.mean_time_to_liquidate),
         ];
         f.push(&[&key[..], &row[..]].concat())?;
 

@@ -48,6 +48,14 @@ fn outcome(path: u64, policy: usize) -> PathOutcome {
             borrowing_capacity: (path != 1).then_some(0.75 - 0.05 * policy as f64),
             first_bad_debt_step: (path == 2).then_some(17),
             min_health: (path != 3).then_some(0.9 - x / 100.0),
+            liquidator_profit: 2.5 + x,
+            oracle_gap: -0.5 * x,
+            blocked_liquidity: path + 3,
+            blocked_capacity: 2,
+            blocked_outage: policy as u64,
+            blocked_gas: 1,
+            dust_bad_debt: 0.125,
+            mean_time_to_liquidate: (path != 2).then_some(1.5),
         },
         steps: (0..3)
             .map(|k| StepAggregate {
@@ -176,6 +184,14 @@ fn summary_timeseries_and_events_read_back() {
             "min_health",
             "initial_borrowing_power",
             "borrowing_capacity",
+            "liquidator_profit",
+            "oracle_gap",
+            "blocked_liquidity",
+            "blocked_capacity",
+            "blocked_outage",
+            "blocked_gas",
+            "dust_bad_debt",
+            "mean_time_to_liquidate",
         ]
     );
     assert_eq!(
@@ -230,6 +246,17 @@ fn summary_timeseries_and_events_read_back() {
     assert_eq!(
         f64s(&s, "borrowing_capacity")[..4],
         [Some(0.75), Some(0.7), None, None]
+    );
+    assert_eq!(f64s(&s, "liquidator_profit")[3], Some(2.5 + 1.1));
+    assert_eq!(f64s(&s, "oracle_gap")[3], Some(-0.55));
+    assert_eq!(i64s(&s, "blocked_liquidity")[6], Some(6));
+    assert_eq!(i64s(&s, "blocked_capacity")[0], Some(2));
+    assert_eq!(i64s(&s, "blocked_outage")[..2], [Some(0), Some(1)]);
+    assert_eq!(i64s(&s, "blocked_gas")[7], Some(1));
+    assert_eq!(f64s(&s, "dust_bad_debt")[1], Some(0.125));
+    assert_eq!(
+        f64s(&s, "mean_time_to_liquidate")[3..6],
+        [Some(1.5), None, None]
     );
     assert!(
         s.schema()

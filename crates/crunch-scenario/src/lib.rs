@@ -3,6 +3,7 @@
 //! command-line overrides and the scenario hash.
 
 mod error;
+mod frictions;
 mod hash;
 mod models;
 mod overlays;

@@ -47,6 +47,47 @@ pub(crate) struct RawScenario {
     pub book: RawBook,
     pub policies: Vec<RawPolicy>,
     pub output: Option<RawOutput>,
+    pub oracle: Option<Spanned<BTreeMap<String, RawOracle>>>,
+    pub liquidators: Option<Spanned<RawLiquidators>>,
+}
+
+/// `[oracle.SYMBOL]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOracle {
+    pub lag: Option<Spanned<u64>>,
+    pub heartbeat: Option<Spanned<u64>>,
+    pub deviation: Option<SNum>,
+    pub floor: Option<SNum>,
+    pub ceiling: Option<SNum>,
+    pub spikes: Option<Vec<Spanned<RawSpike>>>,
+}
+
+/// One entry of `[oracle.SYMBOL].spikes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSpike {
+    pub start: Spanned<u64>,
+    pub end: Spanned<u64>,
+    pub factor: SNum,
+}
+
+/// `[liquidators]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLiquidators {
+    pub capacity: Option<SNum>,
+    pub gas: Option<SNum>,
+    pub outages: Option<Vec<Spanned<RawWindow>>>,
+    pub recovery_half_life: Option<SNum>,
+}
+
+/// A window of steps `start..=end`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWindow {
+    pub start: Spanned<u64>,
+    pub end: Spanned<u64>,
 }
 
 #[derive(Debug, Deserialize)]

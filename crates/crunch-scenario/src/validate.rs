@@ -4,7 +4,7 @@ use crate::error::{Issue, ScenarioError};
 use crate::raw::{RawAsset, RawBook, RawOutput, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
-use crunch_core::{AssetSpec, MarginPolicy, MarketSpec};
+use crunch_core::{AssetSpec, Frictions, MarginPolicy, MarketSpec};
 use crunch_market::{
     CommonJump, Crunch, Decouple, GarchSpec, JumpSize, Peg, RegimeSwitching, Rescale, Shock,
 };
@@ -154,6 +154,9 @@ pub struct Scenario {
     pub policies: Vec<Box<dyn MarginPolicy>>,
     /// Optional outputs.
     pub output: OutputSpec,
+    /// Oracles (`[oracle.SYMBOL]`) and liquidator frictions (`[liquidators]`); the default
+    /// (neither table) is `lending-v1`.
+    pub frictions: Frictions,
     /// Warnings to show the user (for example a repaired correlation matrix).
     pub warnings: Vec<String>,
 }
@@ -294,6 +297,12 @@ impl Validator<'_> {
         let book = self.book(&raw.book, base);
         let policies = self.policies(&raw.policies, &market);
         let output = self.output(raw.output.unwrap_or_default(), steps);
+        let frictions = self.frictions(
+            raw.oracle.as_ref(),
+            raw.liquidators.as_ref(),
+            &market,
+            steps,
+        );
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),
@@ -311,6 +320,7 @@ impl Validator<'_> {
             book: book?,
             policies,
             output,
+            frictions,
             warnings: Vec::new(),
         })
     }

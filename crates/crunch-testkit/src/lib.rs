@@ -167,6 +167,11 @@ pub fn assert_outcome_matches(engine: &PathOutcome, reference: &ReferenceOutcome
             g.initial_borrowing_power,
             w.initial_borrowing_power,
         ),
+        (
+            "liquidator_profit",
+            g.liquidator_profit,
+            w.liquidator_profit,
+        ),
     ];
     for (name, got, want) in money_fields {
         assert_close_abs(got, want, REL_TOL, money, &format!("summary.{name}"));
@@ -184,6 +189,27 @@ pub fn assert_outcome_matches(engine: &PathOutcome, reference: &ReferenceOutcome
         "summary.borrowing_capacity",
     );
     assert_close_opt(g.min_health, w.min_health, RATE_FLOOR, "summary.min_health");
+    assert_eq!(
+        g.blocked_liquidity, w.blocked_liquidity,
+        "summary.blocked_liquidity"
+    );
+    assert_close_opt(
+        g.mean_time_to_liquidate,
+        w.mean_time_to_liquidate,
+        RATE_FLOOR,
+        "summary.mean_time_to_liquidate",
+    );
+    // Without frictions nothing else is blocked, and the oracle is the market.
+    assert_eq!(
+        (g.blocked_capacity, g.blocked_outage, g.blocked_gas),
+        (0, 0, 0),
+        "summary.blocked_*"
+    );
+    assert_eq!(
+        (g.oracle_gap, g.dust_bad_debt),
+        (0.0, 0.0),
+        "summary.oracle_gap"
+    );
 
     assert_eq!(
         engine.steps.len(),

@@ -72,6 +72,8 @@ struct Account {
     realised_bad_debt: bool,
     /// Whether the account has been liquidated at least once.
     liquidated: bool,
+    /// First step `t >= 1` at which the account was liquidatable with collateral.
+    first_liquidatable: Option<usize>,
 }
 
 impl Account {
@@ -153,6 +155,7 @@ pub fn reference_lending_v1(
             debt: book.debt[j],
             realised_bad_debt: false,
             liquidated: false,
+            first_liquidatable: None,
         });
     }
 
@@ -213,6 +216,7 @@ pub fn reference_lending_v1(
     }
 
     // ---- Steps t = 1..=T.
+    let mut time_to_liquidate = 0.0;
     for t in 1..=big_t {
         // Rule 1: prices move to p[t] (already feedback-adjusted by earlier steps).
         let p: Vec<f64> = prices.row(t).to_vec();
@@ -254,6 +258,7 @@ pub fn reference_lending_v1(
             if acc.has_no_collateral() {
                 continue;
             }
+            acc.first_liquidatable.get_or_insert(t);
             // Rule 3: the asset with the largest c*p, ties lowest index.
             let mut k = 0;
             let mut best = acc.collateral[0] * p[0];
@@ -282,6 +287,7 @@ pub fn reference_lending_v1(
                     let acts = rate < bonus;
                     if !acts {
                         // No liquidator acts; this account is not liquidated at this step.
+                        summary.blocked_liquidity += 1;
                         continue;
                     }
                     rate
@@ -295,6 +301,9 @@ pub fn reference_lending_v1(
             } else {
                 acc.collateral[k] = (acc.collateral[k] - s / p[k]).max(0.0);
             }
+            if !acc.liquidated {
+                time_to_liquidate += (t - acc.first_liquidatable.expect("set above")) as f64;
+            }
             acc.liquidated = true;
             q[k] += s;
 
@@ -303,6 +312,8 @@ pub fn reference_lending_v1(
             summary.seized_collateral += s;
             summary.liquidation_penalty += s - r;
             summary.slippage_cost += s * slippage;
+            // The liquidator sells S at the market, which the protocol's price is: S (1 - s) - R.
+            summary.liquidator_profit += s * (1.0 - slippage) - r;
             step_agg.liquidations += 1;
             step_agg.repaid_debt += r;
             step_agg.seized_collateral += s;
@@ -386,6 +397,8 @@ pub fn reference_lending_v1(
     summary.liquidated_accounts = liquidated_accounts;
     summary.first_bad_debt_step = first_bad_debt_step;
     summary.min_health = min_health;
+    summary.mean_time_to_liquidate =
+        (liquidated_accounts > 0).then(|| time_to_liquidate / liquidated_accounts as f64);
 
     Ok(ReferenceOutcome {
         summary,

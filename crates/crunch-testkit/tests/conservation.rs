@@ -166,6 +166,7 @@ fn simulate(case: &Case, scan: ScanMode) -> Option<(PathOutcome, Vec<f64>, Vec<V
     let mut scratch = Scratch::new(&case.book, case.path.steps());
     let outcome = simulate_path(
         &case.market,
+        &crunch_core::Frictions::default(),
         &case.book,
         &policy,
         &case.path,

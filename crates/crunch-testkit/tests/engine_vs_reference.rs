@@ -64,6 +64,7 @@ fn engine(case: &Case) -> Result<PathOutcome, EngineError> {
         let mut scratch = Scratch::new(&case.book, case.path.steps());
         simulate_path(
             &case.market,
+            &crunch_core::Frictions::default(),
             &case.book,
             &policy,
             &case.path,
