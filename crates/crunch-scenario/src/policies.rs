@@ -126,7 +126,7 @@ pub struct ImpliedSeries {
 type SeriesBySymbol = BTreeMap<String, (Vec<f64>, String)>;
 
 /// Reads column `column` of the CSV file `path` (header row first, `,`-separated): every
-/// data row's value, in file order.
+/// data row's value, in file order; rows where it is missing (empty or `.`) are dropped.
 fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -149,6 +149,9 @@ fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
     let mut out = Vec::new();
     for (n, l) in lines {
         let field = l.split(',').nth(col).map(clean).unwrap_or_default();
+        if field.is_empty() || field == "." {
+            continue; // missing (a holiday): the row is absent, as in price files
+        }
         match field.parse::<f64>() {
             Ok(v) if v.is_finite() && v > 0.0 => out.push(v),
             _ => {
@@ -511,7 +514,7 @@ impl Validator<'_> {
                 file.span(),
                 key,
                 format!(
-                    "the series of {} cover steps 0..={max_steps} (one value per step, row t at step t), the scenario has `steps = {s}`",
+                    "the series of {} cover steps 0..={max_steps} (value t at step t), the scenario has `steps = {s}`",
                     path.display()
                 ),
             );
