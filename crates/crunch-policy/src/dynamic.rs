@@ -17,9 +17,22 @@
 //! exactly; each return then moves it with weight `1 - lambda` (a memory of about
 //! `1 / (1 - lambda)` steps). The state reads prices only through [`MarketView`], which
 //! holds steps `0..=t`: requirements at `t` depend on no later price.
+//!
+//! Optional liquidity term ([`Dynamic::with_liquidity`]): with a policy-wide `k >= 0` and,
+//! per asset, a typical position `Q_i` (USD, `position_scale`) against the asset's depth
+//! `depth_i` and its liquidity factor `l_i(t)` at step `t` (1 normally, lower in a crunch),
+//! `m_liq_i(t) = 1 / (1 + k sqrt(Q_i / (depth_i l_i(t))))` and the terms are scaled by
+//! `max(floor, m_i(t) m_liq_i(t))`: the haircuts `1 - ltv` and `1 - lt` grow with the
+//! square-root price impact of unwinding `Q_i` (the square-root law of market impact,
+//! Almgren, Thum, Hauptmann and Li, "Direct estimation of equity market impact", *Risk*
+//! 2005; Tóth et al., "Anomalous price impact and the critical nature of liquidity in
+//! financial markets", *Physical Review X* 1, 2011), the shape of `lending-v1`'s slippage
+//! `impact sqrt(Q / depth)`. The policy seam sets terms per asset, for every account alike,
+//! so `Q_i` is a configured position size (the book's concentration in the asset), not any
+//! one account's position. Without it the policy is unchanged, bit for bit.
 
 use crate::PolicyError;
-use crate::scaled::{Bounds, Scaled, range};
+use crate::scaled::{Bounds, Liquidity, Scaled, range};
 use crunch_core::{MarginPolicy, MarketSpec, MarketView, PolicyState, Requirements};
 
 /// The base terms of one asset under `dynamic` (and `predictive`).
@@ -103,6 +116,19 @@ impl Dynamic {
     }
 }
 
+impl Dynamic {
+    /// Adds the liquidity term (see the module documentation); every listed asset must have
+    /// terms in this policy and a `depth` in `market`.
+    pub fn with_liquidity(
+        mut self,
+        market: &MarketSpec,
+        liquidity: &Liquidity,
+    ) -> Result<Self, PolicyError> {
+        self.scaled.set_liquidity(market, liquidity)?;
+        Ok(self)
+    }
+}
+
 impl MarginPolicy for Dynamic {
     fn name(&self) -> &str {
         &self.name
@@ -137,7 +163,7 @@ impl PolicyState for DynamicState<'_> {
         p.scaled.fold_returns(market, &mut self.seen, |k, r| {
             variance[k] = lambda * variance[k] + (1.0 - lambda) * r * r / dt;
         });
-        p.scaled.write(&self.variance, requirements);
+        p.scaled.write(&self.variance, market, requirements);
     }
 }
 
@@ -269,5 +295,86 @@ mod tests {
         let mut t = terms(0.6, 0.8);
         t[0].1.sigma_ref = 0.0;
         assert_eq!(err(params(), t), "`assets.ETH.sigma_ref` = 0: must be > 0");
+    }
+
+    #[test]
+    fn hand_computed_liquidity_term_follows_depth_and_liquidity_factor() {
+        let mut m = market();
+        m.assets[0].depth = Some(1e6);
+        let liq = Liquidity {
+            k: 0.5,
+            position_scale: vec![("ETH".into(), 4e4)],
+        };
+        let p = Dynamic::new("d", &m, params(), &terms(0.6, 0.8))
+            .unwrap()
+            .with_liquidity(&m, &liq)
+            .unwrap();
+        // Flat ETH; liquidity factor 1, 0.25, 0.01, 0 at steps 0..=3.
+        let mut path = PricePath::new(3, 2);
+        for (t, l) in [1.0, 0.25, 0.01, 0.0].into_iter().enumerate() {
+            path.row_mut(t).copy_from_slice(&[100.0, 1.0]);
+            path.liquidity_row_mut(t)[0] = l;
+        }
+        let mut state = p.start_path();
+        let mut req = Requirements::zeroed(2);
+        // Step 0: m_vol = 1; Q / depth = 0.04: m_liq = 1 / (1 + 0.5 * 0.2) = 1 / 1.1.
+        state.update(path.view_until(0), &mut req);
+        assert!((req.ltv[0] - 0.6 / 1.1).abs() < 1e-15);
+        assert!((req.lt[0] - 0.8 / 1.1).abs() < 1e-15);
+        assert_eq!(req.bonus, vec![0.05, 0.0]);
+        assert_eq!((req.ltv[1], req.lt[1]), (0.0, 0.0));
+        // Step 1: s2 = 0.005, m_vol = 1.414 -> cap 1.2; depth / 4: sqrt(0.04 / 0.25) = 0.4,
+        // m_liq = 1 / 1.2: the product is exactly 1.
+        state.update(path.view_until(1), &mut req);
+        assert!((req.ltv[0] - 0.6).abs() < 1e-15);
+        assert!((req.lt[0] - 0.8).abs() < 1e-15);
+        // Step 2: l = 0.01: sqrt(4) = 2, m_liq = 1 / 2, m = 1.2 / 2 = 0.6 (above the floor).
+        state.update(path.view_until(2), &mut req);
+        assert!((req.lt[0] - 0.8 * 0.6).abs() < 1e-15);
+        // Step 3: no depth left: m_liq = 0 and the floor 0.5 holds.
+        state.update(path.view_until(3), &mut req);
+        assert_eq!(req.lt[0], 0.8 * 0.5);
+        assert_eq!(req.ltv[0], 0.6 * 0.5);
+        // The formula itself.
+        let m_liq = crate::scaled::LiquidityTerm::multiplier(2.0, 0.01, 0.25);
+        assert!((m_liq - 1.0 / (1.0 + 2.0 * 0.2)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn liquidity_term_refuses_bad_keys() {
+        let mut m = market();
+        m.assets[0].depth = Some(1e6);
+        let err = |m: &MarketSpec, k: f64, scales: Vec<(&str, f64)>| {
+            let liq = Liquidity {
+                k,
+                position_scale: scales.into_iter().map(|(s, q)| (s.into(), q)).collect(),
+            };
+            Dynamic::new("d", m, params(), &terms(0.6, 0.8))
+                .unwrap()
+                .with_liquidity(m, &liq)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(&m, -1.0, vec![("ETH", 1e4)]),
+            "`liquidity_k` = -1: must be >= 0"
+        );
+        assert_eq!(
+            err(&m, 1.0, vec![("ETH", 0.0)]),
+            "`assets.ETH.position_scale` = 0: must be > 0"
+        );
+        assert_eq!(
+            err(&m, 1.0, vec![("USDC", 1e4)]),
+            "`assets.USDC.position_scale` = 10000: the asset has no terms in this policy"
+        );
+        assert_eq!(
+            err(&m, 1.0, vec![]),
+            "`liquidity_k` = 1: needs `position_scale` on at least one asset"
+        );
+        m.assets[0].depth = None;
+        assert_eq!(
+            err(&m, 1.0, vec![("ETH", 1e4)]),
+            "`assets.ETH.position_scale` = 10000: the asset has no `depth` (liquidity is off for it)"
+        );
     }
 }

@@ -6,5 +6,6 @@ mod scaled;
 mod static_ltv;
 
 pub use dynamic::{Dynamic, DynamicParams, DynamicTerms};
-pub use predictive::{Predictive, PredictiveParams, PredictiveTerms};
+pub use predictive::{ImpliedTerms, Predictive, PredictiveParams, PredictiveTerms, RegimeTerms};
+pub use scaled::Liquidity;
 pub use static_ltv::{AssetTerms, PolicyError, StaticLtv};

@@ -1,6 +1,7 @@
 //! The pieces `dynamic` and `predictive` share: validation of the base terms and of the
 //! bounds, the log-returns each step brings, and the bounded multiplier
-//! `clamp((sigma_ref / sigma)^beta, floor, cap)` applied to `ltv` and `lt`.
+//! `clamp((sigma_ref / sigma)^beta, floor, cap)` applied to `ltv` and `lt`, with the
+//! optional liquidity term `1 / (1 + k sqrt(Q / (depth l(t))))` on top.
 
 use crate::{DynamicTerms, PolicyError};
 use crunch_core::{MarketSpec, MarketView, Requirements};
@@ -39,6 +40,21 @@ impl Bounds {
     }
 }
 
+/// The liquidity term of `dynamic` and `predictive`: a policy-wide `k >= 0` and, per asset,
+/// the typical position `position_scale` (USD) held against the asset's depth. The
+/// multiplier of asset `i` at step `t` is
+/// `m_liq_i(t) = 1 / (1 + k sqrt(position_scale_i / (depth_i l_i(t))))`, with `l_i(t)` the
+/// asset's liquidity factor at `t` (a crunch lowers it); it multiplies the volatility
+/// multiplier, and the product is bounded below by `floor`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Liquidity {
+    /// Weight `k >= 0` of the square-root term.
+    pub k: f64,
+    /// `(symbol, position_scale)`: USD `> 0`, for assets with terms and a `depth`. Assets
+    /// not listed have no liquidity term.
+    pub position_scale: Vec<(String, f64)>,
+}
+
 /// One asset with terms: its index and base terms.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Term {
@@ -46,6 +62,27 @@ pub(crate) struct Term {
     pub index: usize,
     /// Its base terms and reference volatility.
     pub terms: DynamicTerms,
+}
+
+/// The liquidity term of a policy: per asset with terms, `position_scale / depth` (`None`
+/// for an asset without a position scale), and the policy-wide `k`.
+#[derive(Debug, Clone)]
+pub(crate) struct LiquidityTerm {
+    k: f64,
+    /// `Q_k / depth_k` per asset with terms (same order as [`Scaled::terms`]).
+    ratio: Vec<Option<f64>>,
+}
+
+impl LiquidityTerm {
+    /// `1 / (1 + k sqrt(ratio / l))` for a current liquidity factor `l`; 0 (so the floor)
+    /// when the depth is gone (`l <= 0`).
+    pub(crate) fn multiplier(k: f64, ratio: f64, l: f64) -> f64 {
+        if l > 0.0 {
+            1.0 / (1.0 + k * (ratio / l).sqrt())
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Validated base terms: the requirements at the reference volatility, and the assets with
@@ -58,6 +95,8 @@ pub(crate) struct Scaled {
     pub base: Requirements,
     /// The assets with terms.
     pub terms: Vec<Term>,
+    /// The liquidity term, if configured.
+    pub liquidity: Option<LiquidityTerm>,
 }
 
 impl Scaled {
@@ -118,7 +157,53 @@ impl Scaled {
             bounds,
             base,
             terms: out,
+            liquidity: None,
         })
+    }
+
+    /// Adds the liquidity term: `k >= 0` and, per listed asset (which must have terms and a
+    /// `depth`), `position_scale > 0` in USD.
+    pub(crate) fn set_liquidity(
+        &mut self,
+        market: &MarketSpec,
+        liquidity: &Liquidity,
+    ) -> Result<(), PolicyError> {
+        let k = liquidity.k;
+        range(
+            "liquidity_k".into(),
+            k,
+            k.is_finite() && k >= 0.0,
+            "must be >= 0",
+        )?;
+        let mut ratio = vec![None; self.terms.len()];
+        for (symbol, q) in &liquidity.position_scale {
+            let key = format!("assets.{symbol}.position_scale");
+            let index = market
+                .index_of(symbol)
+                .ok_or_else(|| PolicyError::UnknownAsset(symbol.clone()))?;
+            range(key.clone(), *q, q.is_finite() && *q > 0.0, "must be > 0")?;
+            let k = self.terms.iter().position(|t| t.index == index);
+            let k = k.ok_or(PolicyError::OutOfRange {
+                key: key.clone(),
+                value: *q,
+                rule: "the asset has no terms in this policy",
+            })?;
+            let depth = market.assets[index].depth;
+            let depth = depth.ok_or(PolicyError::OutOfRange {
+                key: key.clone(),
+                value: *q,
+                rule: "the asset has no `depth` (liquidity is off for it)",
+            })?;
+            ratio[k] = Some(q / depth);
+        }
+        range(
+            "liquidity_k".into(),
+            k,
+            ratio.iter().any(Option::is_some),
+            "needs `position_scale` on at least one asset",
+        )?;
+        self.liquidity = Some(LiquidityTerm { k, ratio });
+        Ok(())
     }
 
     /// Folds the log-returns `r_k(u) = ln(p[u][i_k] / p[u-1][i_k])` of the steps after
@@ -140,11 +225,25 @@ impl Scaled {
     }
 
     /// Writes the base requirements scaled per asset by the multiplier of its annualised
-    /// variance (`variance[k]` for the `k`-th asset with terms).
-    pub(crate) fn write(&self, variance: &[f64], requirements: &mut Requirements) {
+    /// variance (`variance[k]` for the `k`-th asset with terms) and, with a liquidity term,
+    /// by `m_liq` of the asset's liquidity factor at the current step, the product bounded
+    /// below by `floor`.
+    pub(crate) fn write(
+        &self,
+        variance: &[f64],
+        market: MarketView<'_>,
+        requirements: &mut Requirements,
+    ) {
         requirements.clone_from(&self.base);
-        for (term, &var) in self.terms.iter().zip(variance) {
-            let m = self.bounds.multiplier(term.terms.sigma_ref, var);
+        let now = market.step();
+        for (k, (term, &var)) in self.terms.iter().zip(variance).enumerate() {
+            let mut m = self.bounds.multiplier(term.terms.sigma_ref, var);
+            if let Some(liq) = &self.liquidity
+                && let Some(ratio) = liq.ratio[k]
+            {
+                let l = market.liquidity(now)[term.index];
+                m = (m * LiquidityTerm::multiplier(liq.k, ratio, l)).max(self.bounds.floor);
+            }
             requirements.ltv[term.index] = term.terms.ltv * m;
             requirements.lt[term.index] = term.terms.lt * m;
         }

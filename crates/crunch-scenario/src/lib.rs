@@ -13,6 +13,7 @@ mod validate;
 
 pub use error::{Issue, ScenarioError};
 pub use hash::scenario_hash;
+pub use policies::ImpliedSeries;
 pub use validate::{
     BookSpec, OutputSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, parse_scenario,
 };

@@ -301,6 +301,10 @@ pub(crate) struct RawPolicy {
     pub floor: Option<SParam>,
     pub cap: Option<SParam>,
     pub horizon: Option<SParam>,
+    pub forecast: Option<Spanned<String>>,
+    pub liquidity_k: Option<SParam>,
+    pub implied_file: Option<Spanned<String>>,
+    pub implied_scale: Option<SParam>,
     pub assets: Spanned<BTreeMap<String, RawTerms>>,
 }
 
@@ -314,6 +318,12 @@ pub(crate) struct RawTerms {
     pub sigma_long: Option<SParam>,
     pub alpha: Option<SParam>,
     pub beta: Option<SParam>,
+    pub sigma_calm: Option<SParam>,
+    pub sigma_stress: Option<SParam>,
+    pub stay_calm: Option<SParam>,
+    pub stay_stress: Option<SParam>,
+    pub position_scale: Option<SParam>,
+    pub implied: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

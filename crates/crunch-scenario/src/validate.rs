@@ -1,6 +1,7 @@
 //! From the raw TOML to a validated [`Scenario`], collecting every problem.
 
 use crate::error::{Issue, ScenarioError};
+use crate::policies::ImpliedSeries;
 use crate::raw::{RawAsset, RawBook, RawOutput, RawScenario, SNum};
 use chrono::NaiveDate;
 use crunch_book::{GeneratorSpec, HoldingSpec};
@@ -152,6 +153,9 @@ pub struct Scenario {
     pub book: BookSpec,
     /// The policies to compare, in file order.
     pub policies: Vec<Box<dyn MarginPolicy>>,
+    /// The implied-volatility series the policies read (`forecast = "implied"`): a run's
+    /// `steps` must not exceed any `max_steps`, and the files belong in the scenario hash.
+    pub implied: Vec<ImpliedSeries>,
     /// Optional outputs.
     pub output: OutputSpec,
     /// Oracles (`[oracle.SYMBOL]`) and liquidator frictions (`[liquidators]`); the default
@@ -295,7 +299,7 @@ impl Validator<'_> {
             .collect();
         let shocks = self.shocks(&raw.market, &market, steps, &overlaid);
         let book = self.book(&raw.book, base);
-        let policies = self.policies(&raw.policies, &market);
+        let (policies, implied) = self.policies(&raw.policies, &market, base, steps);
         let output = self.output(raw.output.unwrap_or_default(), steps);
         let frictions = self.frictions(
             raw.oracle.as_ref(),
@@ -319,6 +323,7 @@ impl Validator<'_> {
             rescale,
             book: book?,
             policies,
+            implied,
             output,
             frictions,
             warnings: Vec::new(),
