@@ -58,6 +58,7 @@ fn end_to_end(c: &mut Criterion) {
             b.iter(|| {
                 let plan = RunPlan {
                     stop: None,
+                    frictions: &s.frictions,
                     market: &s.market,
                     book: &p.book,
                     source: p.source.as_ref(),
@@ -104,6 +105,7 @@ fn kernels(c: &mut Criterion) {
             b.iter(|| {
                 let o = simulate_path(
                     &s.market,
+                    &s.frictions,
                     &p.book,
                     s.policies[0].as_ref(),
                     &raw,
@@ -119,6 +121,7 @@ fn kernels(c: &mut Criterion) {
     }
     let outcome = simulate_path(
         &s.market,
+        &s.frictions,
         &p.book,
         s.policies[0].as_ref(),
         &raw,

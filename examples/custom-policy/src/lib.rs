@@ -108,6 +108,7 @@ pub fn compare(scenario: &Path, paths: Option<u64>) -> Result<Vec<Row>> {
     run.scenario.policies.push(Box::new(drawdown));
     let s = &run.scenario;
     let plan = RunPlan {
+        frictions: &s.frictions,
         stop: None,
         market: &s.market,
         book: &run.book,
