@@ -63,6 +63,28 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
             source.steps()
         );
     }
+    // Likewise for the implied-volatility series of `forecast = "implied"` policies, which
+    // count among the data files of the scenario hash.
+    for series in &scenario.implied {
+        if source.steps() > series.max_steps {
+            bail!(
+                "{}: policy `{}`: the implied-volatility series of {} cover steps 0..={}, the \
+                 run has {} steps",
+                file.display(),
+                series.policy,
+                series.file.display(),
+                series.max_steps,
+                source.steps()
+            );
+        }
+        data.push(read(&series.file).with_context(|| {
+            format!(
+                "{}: policy `{}`: `implied_file`",
+                file.display(),
+                series.policy
+            )
+        })?);
+    }
     let book = match &scenario.book {
         BookSpec::File(path) => {
             data.push(read(path).with_context(|| format!("{}: `book.file`", file.display()))?);

@@ -774,12 +774,14 @@ impl AssetWalk<'_> {
         let s = self
             .gate
             .map_or(0.0, |g| g.slippage(self.seized_value, market));
-        if (self.gate.is_some() || self.liquidators.is_some()) && !(s < self.bonus_eff) {
+        let admitted = s < self.bonus_eff;
+        if (self.gate.is_some() || self.liquidators.is_some()) && !admitted {
             return None; // Counted with the step's refusals at the gate.
         }
         if let Some(l) = self.liquidators {
             // lending-v1's margin, linearised as its rule 4: S (p/o) (1 - s) - S (1 - bonus).
-            if l.gas > 0.0 && !(market * (1.0 - s) - seized * (1.0 - self.bonus) > l.gas) {
+            let covers_gas = market * (1.0 - s) - seized * (1.0 - self.bonus) > l.gas;
+            if l.gas > 0.0 && !covers_gas {
                 self.blocked.gas += 1;
                 self.gas_blocked[j] = true;
                 return None;
