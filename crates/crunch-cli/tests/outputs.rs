@@ -179,13 +179,14 @@ fn summary_columns_rows_and_metadata() {
 
 #[test]
 fn every_shipped_scenario_validates() {
-    let mut files: Vec<PathBuf> = fs::read_dir(repo().join("scenarios"))
-        .unwrap()
+    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/incidents"]
+        .iter()
+        .flat_map(|dir| fs::read_dir(repo().join(dir)).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "{files:?}");
+    assert!(files.len() >= 10, "{files:?}");
     for file in files {
         let out = ok(crunch().arg("validate").arg(&file).output().unwrap());
         let stdout = String::from_utf8_lossy(&out.stdout);
