@@ -49,7 +49,7 @@ fn a_run_over_the_limit_is_refused_and_writes_nothing() {
     for part in [
         "quickstart.toml: the run would write about 20.7 MB (limit 1.0 MB); nothing was \
          written.",
-        "  summary.parquet: 80 rows, about 17.9 kB\n",
+        "  summary.parquet: 80 rows, about 23.0 kB\n",
         "  timeseries.parquet: 29280 rows,",
         "  events.parquet: 224160 rows, about 12.8 MB (estimate; at most 82042560 rows)\n",
         "  health.parquet: 160000 rows,",
@@ -99,10 +99,10 @@ fn validate_prints_the_estimate() {
     // 500 paths x 2 policies; 366 steps (0..=365); 2,000 indebted accounts.
     for part in [
         "estimated output of `crunch run` (refused above --max-output, default 10GB):\n",
-        "  summary.parquet: 1000 rows, about 143.0 kB\n",
+        "  summary.parquet: 1000 rows, about 207.0 kB\n",
         "  timeseries.parquet: 366000 rows, about 26.4 MB\n",
         "  health.parquet: 2000000 rows, about 72.0 MB\n",
-        "  total: about 258.2 MB; work: 730000000 account-steps\n",
+        "  total: about 258.3 MB; work: 730000000 account-steps\n",
     ] {
         assert!(stdout.contains(part), "missing {part:?} in:\n{stdout}");
     }

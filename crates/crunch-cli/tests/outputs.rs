@@ -111,7 +111,7 @@ impl Summary {
     }
 }
 
-const COLUMNS: [(&str, &str); 18] = [
+const COLUMNS: [(&str, &str); 26] = [
     ("scenario", "Utf8"),
     ("policy", "Utf8"),
     ("path", "Int64"),
@@ -130,6 +130,14 @@ const COLUMNS: [(&str, &str); 18] = [
     ("min_health", "Float64"),
     ("initial_borrowing_power", "Float64"),
     ("borrowing_capacity", "Float64"),
+    ("liquidator_profit", "Float64"),
+    ("oracle_gap", "Float64"),
+    ("blocked_liquidity", "Int64"),
+    ("blocked_capacity", "Int64"),
+    ("blocked_outage", "Int64"),
+    ("blocked_gas", "Int64"),
+    ("dust_bad_debt", "Float64"),
+    ("mean_time_to_liquidate", "Float64"),
 ];
 
 #[test]

@@ -1,53 +1,10 @@
 //! The `[output]` table: which optional files a run writes, and `health_step`'s range.
 
+mod common;
+
+use common::scenario;
 use crunch_scenario::{OutputSpec, ScenarioError, parse_scenario};
 use std::path::Path;
-
-/// A valid 30-step Monte Carlo scenario ending in `output` (the `[output]` table or
-/// nothing).
-fn scenario(output: &str) -> String {
-    format!(
-        r#"name = "t"
-model = "lending-v1"
-seed = 1
-paths = 2
-steps = 30
-dt = 0.0027397260273972603
-
-[[assets]]
-symbol = "ETH"
-price = 2000.0
-sigma = 0.8
-
-[[assets]]
-symbol = "USDC"
-price = 1.0
-
-[market]
-source = "gbm"
-
-[book.generator]
-accounts = 10
-debt_asset = "USDC"
-utilisation = [0.3, 0.95]
-
-[[book.generator.holdings]]
-asset = "ETH"
-probability = 1.0
-median_value = 10000.0
-log_sd = 1.0
-ltv = 0.8
-
-[[policies]]
-name = "static"
-kind = "static-ltv"
-close_factor = 0.5
-assets = {{ ETH = {{ ltv = 0.80, lt = 0.825, bonus = 0.05 }} }}
-
-{output}
-"#
-    )
-}
 
 fn parse(output: &str) -> Result<crunch_scenario::Scenario, ScenarioError> {
     parse_scenario(Path::new("s.toml"), &scenario(output))

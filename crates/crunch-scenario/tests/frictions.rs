@@ -1,0 +1,134 @@
+//! The friction tables `[oracle.SYMBOL]` and `[liquidators]`: what they parse to, and
+//! every refusal with its line and key.
+
+mod common;
+
+use common::scenario;
+use crunch_core::{Frictions, LiquidatorSpec, OracleSpec, Spike, Window};
+use crunch_scenario::parse_scenario;
+use std::path::Path;
+
+fn parse(tail: &str) -> Result<Frictions, String> {
+    parse_scenario(Path::new("s.toml"), &scenario(tail))
+        .map(|s| s.frictions)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn without_the_tables_there_are_no_frictions() {
+    let f = parse("").unwrap();
+    assert!(!f.active());
+    assert_eq!(f.oracles, [None, None]);
+}
+
+#[test]
+fn the_tables_parse_to_their_specs() {
+    let f = parse(
+        r#"
+[oracle.ETH]
+lag = 2
+heartbeat = 24
+deviation = 0.005
+floor = 100
+ceiling = 10000.0
+spikes = [{ start = 3, end = 4, factor = 1.3 }]
+
+[liquidators]
+capacity = 20e6
+gas = 20
+outages = [{ start = 5, end = 7 }]
+recovery_half_life = 3
+"#,
+    )
+    .unwrap();
+    assert!(f.active());
+    assert_eq!(
+        f.oracles[0],
+        Some(OracleSpec {
+            lag: 2,
+            heartbeat: Some(24),
+            deviation: Some(0.005),
+            floor: Some(100.0),
+            ceiling: Some(10000.0),
+            spikes: vec![Spike {
+                window: Window { start: 3, end: 4 },
+                factor: 1.3
+            }],
+        })
+    );
+    assert_eq!(f.oracles[1], None);
+    assert_eq!(
+        f.liquidators,
+        Some(LiquidatorSpec {
+            capacity: Some(20e6),
+            gas: 20.0,
+            outages: vec![Window { start: 5, end: 7 }],
+            recovery_half_life: Some(3.0),
+        })
+    );
+    // An empty [liquidators] table: liquidators who need a profit, nothing else.
+    assert_eq!(
+        parse("[liquidators]\n").unwrap().liquidators,
+        Some(LiquidatorSpec::default())
+    );
+}
+
+#[test]
+fn bad_values_are_refused_with_line_and_key() {
+    let cases = [
+        (
+            "[oracle.BTC]\nlag = 1\n",
+            "`oracle.BTC`: unknown asset (not declared in [[assets]])",
+        ),
+        (
+            "[oracle.ETH]\nlag = 31\n",
+            "`oracle.ETH.lag`: must be <= steps (30), got 31",
+        ),
+        (
+            "[oracle.ETH]\nheartbeat = 0\n",
+            "`oracle.ETH.heartbeat`: must be >= 1 step, got 0",
+        ),
+        (
+            "[oracle.ETH]\ndeviation = 1.5\n",
+            "`oracle.ETH.deviation`: must be in (0, 1) (a fraction of the last published price), got 1.5",
+        ),
+        (
+            "[oracle.ETH]\nfloor = 100\nceiling = 50\n",
+            "`oracle.ETH.ceiling`: must be above floor (100), got 50",
+        ),
+        (
+            "[oracle.ETH]\nspikes = [{ start = 5, end = 4, factor = 2 }]\n",
+            "`oracle.ETH.spikes[0].end`: must be >= start (5), got 4",
+        ),
+        (
+            "[oracle.ETH]\nspikes = [{ start = 1, end = 2, factor = 0 }]\n",
+            "`oracle.ETH.spikes[0].factor`: must be > 0 (a multiplier of the market price), got 0",
+        ),
+        (
+            "[liquidators]\ncapacity = -1\n",
+            "`liquidators.capacity`: must be > 0 (USD of seized collateral per step), got -1",
+        ),
+        (
+            "[liquidators]\ngas = nan\n",
+            "`liquidators.gas`: must be >= 0 (USD per liquidation), got NaN",
+        ),
+        (
+            "[liquidators]\noutages = [{ start = 0, end = 3 }]\n",
+            "`liquidators.outages[0].start`: must be >= 1, got 0",
+        ),
+        (
+            "[liquidators]\noutages = [{ start = 3, end = 40 }]\n",
+            "`liquidators.outages[0].end`: must be <= steps (30), got 40",
+        ),
+        (
+            "[liquidators]\nrecovery_half_life = 2\n",
+            "`liquidators.recovery_half_life`: needs `capacity` and at least one entry of `outages`",
+        ),
+        ("[liquidators]\nspeed = 2\n", "unknown field `speed`"),
+    ];
+    for (tail, want) in cases {
+        let e = parse(tail).unwrap_err();
+        assert!(e.contains(want), "{tail}:\n{e}");
+        assert!(e.contains("line "), "{tail}: no line in\n{e}");
+    }
+}
