@@ -1,7 +1,8 @@
 //! How DeFi liquidations really fail, as scenario switches beyond `lending-v1`: the
 //! protocol values collateral at an oracle price that can lag, update only on a heartbeat
 //! or a deviation, be clamped by a circuit breaker or print a spike; and liquidators have
-//! a capacity per step, gas costs, and outage windows. With no switch set the engine is
+//! a capacity per step, gas costs, and outage windows; and real protocols' liquidation
+//! rules size liquidations from the account's state. With no switch set the engine is
 //! `lending-v1` exactly.
 
 /// A window of steps `start..=end` (inclusive).
@@ -96,9 +97,106 @@ impl LiquidatorSpec {
     }
 }
 
+/// A protocol's liquidation rules: how much of an account's debt one liquidation repays
+/// and at what bonus, from the account's state at the step. The policy still sets `ltv`,
+/// `lt` and (except where a rule-set replaces it) `bonus`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum RuleSet {
+    /// `lending-v1` rule 3: the policy's close factor and bonus.
+    #[default]
+    LendingV1,
+    /// Aave v3.3 (`LiquidationLogic`): the policy's close factor (Aave: 0.5), raised to 1
+    /// when `H <= full_close_health` (0.95) or when the position's debt or its collateral
+    /// in the seized asset is worth less than `full_close_below` (2,000 USD); and a partial liquidation that would leave
+    /// less than `min_leftover` (1,000 USD) of debt or of the seized collateral is made a
+    /// full one.
+    AaveV33 {
+        /// Health at or below which the whole debt may be repaid.
+        full_close_health: f64,
+        /// Debt or collateral value (USD) below which the whole debt may be repaid.
+        full_close_below: f64,
+        /// Smallest debt or seized-collateral value (USD) a partial liquidation may leave.
+        min_leftover: f64,
+    },
+    /// Morpho Blue: the whole debt may be repaid, at the liquidation incentive factor
+    /// `min(1.15, 1 / (1 - 0.3 (1 - LLTV)))` of the market, `LLTV` being the seized
+    /// asset's `lt`; the policy's bonus is not used.
+    MorphoBlue,
+    /// Euler v2 style Dutch liquidation: the whole debt may be repaid, and collateral is
+    /// sold at the discount `min(1 - H, max_discount)`, i.e. a bonus of `discount /
+    /// (1 - discount)`; the policy's bonus is not used.
+    EulerV2 {
+        /// Largest discount.
+        max_discount: f64,
+    },
+}
+
+/// Close factor and bonus of one liquidation under a [`RuleSet`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiquidationTerms {
+    /// Share of the debt repaid (before the cap by the seized asset's holding).
+    pub close_factor: f64,
+    /// Bonus on the seized collateral.
+    pub bonus: f64,
+}
+
+impl RuleSet {
+    /// The terms of a liquidation of an account with health `h`, debt `debt` and value
+    /// `held` of the seized asset (at the protocol's prices), when the policy sets close
+    /// factor `close_factor` and the seized asset's `bonus` and `lt`.
+    pub fn terms(
+        &self,
+        h: f64,
+        debt: f64,
+        held: f64,
+        close_factor: f64,
+        bonus: f64,
+        lt: f64,
+    ) -> LiquidationTerms {
+        match *self {
+            RuleSet::LendingV1 => LiquidationTerms {
+                close_factor,
+                bonus,
+            },
+            RuleSet::AaveV33 {
+                full_close_health,
+                full_close_below,
+                min_leftover,
+            } => {
+                let full = h <= full_close_health
+                    || debt < full_close_below
+                    || held < full_close_below
+                    || {
+                        let repaid = close_factor * debt;
+                        let seized = repaid * (1.0 + bonus);
+                        debt - repaid < min_leftover
+                            || (held > seized && held - seized < min_leftover)
+                    };
+                LiquidationTerms {
+                    close_factor: if full { 1.0 } else { close_factor },
+                    bonus,
+                }
+            }
+            RuleSet::MorphoBlue => LiquidationTerms {
+                close_factor: 1.0,
+                bonus: (1.0 / (1.0 - 0.3 * (1.0 - lt))).min(1.15) - 1.0,
+            },
+            RuleSet::EulerV2 { max_discount } => {
+                let discount = (1.0 - h).clamp(0.0, max_discount);
+                LiquidationTerms {
+                    close_factor: 1.0,
+                    bonus: discount / (1.0 - discount),
+                }
+            }
+        }
+    }
+}
+
 /// Every friction of a scenario. The default has none: the engine runs `lending-v1`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frictions {
+    /// The protocol's liquidation rules.
+    pub rules: RuleSet,
     /// Oracle per asset index (`None`: the protocol sees the market price). Empty or
     /// shorter than the asset list means no oracle for the remaining assets.
     pub oracles: Vec<Option<OracleSpec>>,
@@ -109,7 +207,9 @@ pub struct Frictions {
 impl Frictions {
     /// Whether any friction is set (otherwise the engine is exactly `lending-v1`).
     pub fn active(&self) -> bool {
-        self.oracles.iter().any(Option::is_some) || self.liquidators.is_some()
+        self.oracles.iter().any(Option::is_some)
+            || self.liquidators.is_some()
+            || self.rules != RuleSet::LendingV1
     }
 
     /// The oracle of asset `i`, if it has one.
@@ -159,6 +259,41 @@ impl OracleFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const AAVE: RuleSet = RuleSet::AaveV33 {
+        full_close_health: 0.95,
+        full_close_below: 2000.0,
+        min_leftover: 1000.0,
+    };
+
+    #[test]
+    fn rule_sets_by_hand() {
+        let t = |r: RuleSet, h, debt, held, lt| r.terms(h, debt, held, 0.5, 0.05, lt);
+        // lending-v1: the policy's terms.
+        let v1 = t(RuleSet::LendingV1, 0.5, 1e4, 1e4, 0.8);
+        assert_eq!((v1.close_factor, v1.bonus), (0.5, 0.05));
+        // Aave: H 0.96 with 10,000 of debt and 20,000 of collateral: half.
+        assert_eq!(t(AAVE, 0.96, 1e4, 2e4, 0.8).close_factor, 0.5);
+        // H 0.95 exactly, or 0.94: all.
+        assert_eq!(t(AAVE, 0.95, 1e4, 2e4, 0.8).close_factor, 1.0);
+        assert_eq!(t(AAVE, 0.94, 1e4, 2e4, 0.8).close_factor, 1.0);
+        // Debt of 1,999 or a seized holding of 1,999 USD: all.
+        assert_eq!(t(AAVE, 0.99, 1999.0, 3000.0, 0.8).close_factor, 1.0);
+        assert_eq!(t(AAVE, 0.99, 2000.0, 1999.0, 0.8).close_factor, 1.0);
+        // Leftover: debt 3,000 (R = 1,500, S = 1,575) against 2,500 of ETH leaves 925 of
+        // ETH < 1,000: all; against 2,600, 1,025 is left: half.
+        assert_eq!(t(AAVE, 0.99, 3000.0, 2500.0, 0.8).close_factor, 1.0);
+        assert_eq!(t(AAVE, 0.99, 3000.0, 2600.0, 0.8).close_factor, 0.5);
+        // Morpho Blue: LLTV 0.86 gives 1 / (1 - 0.3 * 0.14) = 1.04384; LLTV 0.5, 1.15 (cap).
+        let m = t(RuleSet::MorphoBlue, 0.9, 1e4, 1e4, 0.86);
+        assert_eq!(m.close_factor, 1.0);
+        assert!((m.bonus - (1.0 / 0.958 - 1.0)).abs() < 1e-15);
+        assert!((t(RuleSet::MorphoBlue, 0.9, 1e4, 1e4, 0.5).bonus - 0.15).abs() < 1e-15);
+        // Euler: H 0.9 gives a 10 % discount, a bonus of 0.1 / 0.9; H 0.5, the 20 % cap.
+        let euler = RuleSet::EulerV2 { max_discount: 0.2 };
+        assert!((t(euler, 0.9, 1e4, 1e4, 0.8).bonus - 0.1 / 0.9).abs() < 1e-15);
+        assert!((t(euler, 0.5, 1e4, 1e4, 0.8).bonus - 0.25).abs() < 1e-15);
+    }
 
     fn feed(spec: &OracleSpec, market: &[f64]) -> Vec<f64> {
         let mut f = OracleFeed::default();

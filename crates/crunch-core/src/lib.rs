@@ -15,7 +15,9 @@ pub mod seams;
 pub mod state;
 
 pub use book::Book;
-pub use frictions::{Frictions, LiquidatorSpec, OracleFeed, OracleSpec, Spike, Window};
+pub use frictions::{
+    Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet, Spike, Window,
+};
 pub use market::{AssetSpec, MarketSpec};
 pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
 pub use path::{MarketView, PricePath};

@@ -8,8 +8,8 @@
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
-    Book, Frictions, HealthSample, LiquidationEvent, LiquidatorSpec, MarginPolicy, MarketSpec,
-    PathOutcome, PathSummary, PricePath, StepAggregate,
+    Book, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
+    MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
 };
 use thiserror::Error;
 
@@ -115,7 +115,9 @@ pub fn simulate_path(
         feeds,
         first_liquidatable,
         gas_blocked,
+        terms,
     } = scratch;
+    let rules = (frictions.rules != RuleSet::LendingV1).then_some(frictions.rules);
     // Frictions need every account's health at every step: the reference scan.
     let scan = if frictions.active() {
         ScanMode::Exhaustive
@@ -196,6 +198,7 @@ pub fn simulate_path(
             t: t as u32,
             first_liquidatable: &mut first_liquidatable[..],
             with_collateral: 0,
+            rules: rules.map(|r| (r, &requirements.lt[..], &mut terms[..])),
             close_factor: requirements.close_factor,
             bonus: &requirements.bonus,
             admission: &admission,
@@ -300,6 +303,7 @@ pub fn simulate_path(
                 blocked: &mut blocked,
                 gas_blocked: &mut gas_blocked[..],
                 first_liquidatable: &first_liquidatable[..],
+                terms: rules.is_some().then_some(&terms[..]),
                 time_to_liquidate: &mut time_to_liquidate,
                 close_factor: requirements.close_factor,
                 bonus,
@@ -683,6 +687,9 @@ struct Intake<'s> {
     first_liquidatable: &'s mut [u32],
     /// Liquidatable accounts with collateral taken at this step.
     with_collateral: u64,
+    /// A rule-set other than `lending-v1`, the policy's `lt` per asset, and where each
+    /// account's terms under it go.
+    rules: Option<(RuleSet, &'s [f64], &'s mut [LiquidationTerms])>,
     close_factor: f64,
     bonus: &'s [f64],
     /// Admission at `Q = 0` per asset (pruned walk with liquidity on), else `None`.
@@ -715,7 +722,15 @@ impl Intake<'_> {
         if *first == u32::MAX {
             *first = self.t;
         }
-        let plan = Planned::new(held, d, self.close_factor, self.bonus[k]);
+        let (close_factor, bonus) = match &mut self.rules {
+            Some((rules, lt, terms)) => {
+                let t = rules.terms(h, d, held, self.close_factor, self.bonus[k], lt[k]);
+                terms[j as usize] = t;
+                (t.close_factor, t.bonus)
+            }
+            None => (self.close_factor, self.bonus[k]),
+        };
+        let plan = Planned::new(held, d, close_factor, bonus);
         if self.admission[k].is_none_or(|adm| adm.admits(plan.seized)) {
             self.members[k].push(Member {
                 health: h,
@@ -746,6 +761,8 @@ struct AssetWalk<'s> {
     gas_blocked: &'s mut [bool],
     /// First step each account was liquidatable with collateral.
     first_liquidatable: &'s [u32],
+    /// Each account's terms under a rule-set other than `lending-v1`.
+    terms: Option<&'s [LiquidationTerms]>,
     /// Sum over liquidated accounts of steps from first liquidatable to first liquidated.
     time_to_liquidate: &'s mut f64,
     close_factor: f64,
@@ -770,17 +787,22 @@ impl AssetWalk<'_> {
     /// rule 4's `s < bonus` (`bonus_eff` with an oracle); with liquidators configured also
     /// without a gate (`s = 0`), and then a margin above the gas cost and capacity left.
     /// `None` leaves the account liquidatable.
-    fn decide(&mut self, j: usize, seized: f64, market: f64) -> Option<f64> {
+    fn decide(&mut self, j: usize, seized: f64, market: f64, bonus: f64) -> Option<f64> {
         let s = self
             .gate
             .map_or(0.0, |g| g.slippage(self.seized_value, market));
-        let admitted = s < self.bonus_eff;
+        let bonus_eff = match self.terms {
+            None => self.bonus_eff,
+            Some(_) if self.scale == 1.0 => bonus,
+            Some(_) => 1.0 - (1.0 - bonus) / self.scale,
+        };
+        let admitted = s < bonus_eff;
         if (self.gate.is_some() || self.liquidators.is_some()) && !admitted {
             return None; // Counted with the step's refusals at the gate.
         }
         if let Some(l) = self.liquidators {
             // lending-v1's margin, linearised as its rule 4: S (p/o) (1 - s) - S (1 - bonus).
-            let covers_gas = market * (1.0 - s) - seized * (1.0 - self.bonus) > l.gas;
+            let covers_gas = market * (1.0 - s) - seized * (1.0 - bonus) > l.gas;
             if l.gas > 0.0 && !covers_gas {
                 self.blocked.gas += 1;
                 self.gas_blocked[j] = true;
@@ -799,13 +821,15 @@ impl AssetWalk<'_> {
     fn try_act(&mut self, member: &Member) {
         let Planned { seized, full } = member.plan;
         let j = member.account as usize;
+        let (close_factor, bonus) = match self.terms {
+            Some(terms) => (terms[j].close_factor, terms[j].bonus),
+            None => (self.close_factor, self.bonus),
+        };
         let market = seized * self.scale;
-        let Some(slippage) = self.decide(j, seized, market) else {
+        let Some(slippage) = self.decide(j, seized, market, bonus) else {
             return; // No liquidator acts: j stays liquidatable.
         };
-        let repaid = member
-            .plan
-            .repaid(self.debt[j], self.close_factor, self.bonus);
+        let repaid = member.plan.repaid(self.debt[j], close_factor, bonus);
         self.seized_value += market;
         self.debt[j] = (self.debt[j] - repaid).max(0.0);
         let c = &mut self.coll[self.k * self.n + j];

@@ -2,7 +2,7 @@
 
 use crate::queue::Member;
 use crate::screen::Screen;
-use crunch_core::{Book, OracleFeed, PricePath, Requirements};
+use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
 #[derive(Debug, Clone)]
@@ -49,6 +49,9 @@ pub struct Scratch {
     pub(crate) first_liquidatable: Vec<u32>,
     /// Whether gas ever kept each account from being liquidated.
     pub(crate) gas_blocked: Vec<bool>,
+    /// Each liquidatable account's close factor and bonus at the current step under the
+    /// scenario's rule-set (used only with a rule-set other than `lending-v1`).
+    pub(crate) terms: Vec<LiquidationTerms>,
 }
 
 impl Scratch {
@@ -76,6 +79,13 @@ impl Scratch {
             feeds: vec![OracleFeed::default(); a],
             first_liquidatable: vec![u32::MAX; n],
             gas_blocked: vec![false; n],
+            terms: vec![
+                LiquidationTerms {
+                    close_factor: 0.0,
+                    bonus: 0.0
+                };
+                n
+            ],
         }
     }
 

@@ -1,10 +1,11 @@
-//! Oracles and liquidator frictions against hand-computed cases on fixed price paths:
-//! a lagging oracle, a floor, an outage, gas and capacity. Expected values are derived in
+//! Oracles, liquidator frictions and protocol rule-sets against hand-computed cases on
+//! fixed price paths: a lagging oracle, a floor, an outage, gas, capacity, and the
+//! liquidation sizes of Aave v3.3, Morpho Blue and Euler v2. Expected values are derived in
 //! the comments. ETH: ltv 0.8, lt 0.825, bonus 0.05; close factor 0.5; debt in USDC.
 
 use crunch_core::{
     AssetSpec, Book, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome, PricePath,
-    Window,
+    RuleSet, Window,
 };
 use crunch_engine::{RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
 use crunch_policy::{AssetTerms, StaticLtv};
@@ -83,14 +84,14 @@ fn close(got: f64, want: f64) {
 fn oracle(spec: OracleSpec) -> Frictions {
     Frictions {
         oracles: vec![Some(spec), None],
-        liquidators: None,
+        ..Frictions::default()
     }
 }
 
 fn liquidators(spec: LiquidatorSpec) -> Frictions {
     Frictions {
-        oracles: Vec::new(),
         liquidators: Some(spec),
+        ..Frictions::default()
     }
 }
 
@@ -227,4 +228,63 @@ fn capacity_limits_liquidations_per_step() {
     assert_eq!(steps, [(1, 0), (2, 1)]);
     assert_eq!(o.summary.blocked_capacity, 2);
     assert_eq!(o.summary.mean_time_to_liquidate, Some(0.5));
+}
+
+fn rules(rules: RuleSet) -> Frictions {
+    Frictions {
+        rules,
+        ..Frictions::default()
+    }
+}
+
+/// Aave v3.3 on 10 ETH against 8,000 USDC. At 940, `H = 9,400 * 0.825 / 8,000 = 0.969`:
+/// above 0.95, half the debt (R 4,000, S 4,200). At 900 the next step, the account (5.532
+/// ETH, 4,000 USDC) has `H = 4,978.7 * 0.825 / 4,000 = 1.027`: safe. Straight to 900
+/// instead, `H = 0.928 <= 0.95`: the whole debt (R 8,000, S 8,400). A 1,500 USDC debt
+/// (below 2,000 USD) at `H = 0.969` is closed whole too.
+#[test]
+fn aave_closes_whole_positions_below_095_or_2000_usd() {
+    let aave = rules(RuleSet::AaveV33 {
+        full_close_health: 0.95,
+        full_close_below: 2000.0,
+        min_leftover: 1000.0,
+    });
+    let m = market(None);
+    let b = book(&[(10.0, 8000.0)]);
+    let half = run(&m, &aave, &b, &path(&[1000.0, 940.0, 900.0]));
+    assert_eq!(half.events.len(), 1);
+    close(half.events[0].repaid, 4000.0);
+    close(half.events[0].seized, 4200.0);
+    let whole = run(&m, &aave, &b, &path(&[1000.0, 900.0]));
+    close(whole.events[0].repaid, 8000.0);
+    close(whole.events[0].seized, 8400.0);
+    let small = run(
+        &m,
+        &aave,
+        &book(&[(1.875, 1500.0)]),
+        &path(&[1000.0, 940.0]),
+    );
+    close(small.events[0].repaid, 1500.0);
+    close(small.events[0].seized, 1575.0);
+    // lending-v1 repays half in every case.
+    close(
+        run(&m, &Frictions::default(), &b, &path(&[1000.0, 900.0])).events[0].repaid,
+        4000.0,
+    );
+}
+
+/// Morpho Blue: LLTV = lt = 0.825 gives the incentive `1 / (1 - 0.3 * 0.175) = 1.05541`;
+/// 1 ETH against 800 at 900 (`H = 0.928`): the whole debt, `S = 800 * 1.05541 = 844.33`.
+/// Euler v2: the discount is `1 - H = 0.071875`, `S = 800 / (1 - 0.071875) = 861.95`.
+#[test]
+fn morpho_and_euler_repay_the_whole_debt_at_their_incentives() {
+    let (m, b, p) = (market(None), book(&[(1.0, 800.0)]), path(&[1000.0, 900.0]));
+    let morpho = run(&m, &rules(RuleSet::MorphoBlue), &b, &p);
+    close(morpho.events[0].repaid, 800.0);
+    close(morpho.events[0].seized, 800.0 / (1.0 - 0.3 * 0.175));
+    let euler = run(&m, &rules(RuleSet::EulerV2 { max_discount: 0.2 }), &b, &p);
+    let h = 900.0 * 0.825 / 800.0;
+    close(euler.events[0].repaid, 800.0);
+    close(euler.events[0].seized, 800.0 / h);
+    assert_eq!(euler.summary.bad_debt, 0.0);
 }

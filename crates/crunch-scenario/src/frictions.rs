@@ -1,9 +1,9 @@
-//! Validation of the friction tables `[oracle.SYMBOL]` and `[liquidators]`. Every problem
-//! is recorded with its line and key.
+//! Validation of the friction tables `[oracle.SYMBOL]`, `[liquidators]` and `[protocol]`.
+//! Every problem is recorded with its line and key.
 
-use crate::raw::{RawLiquidators, RawOracle, RawWindow};
+use crate::raw::{RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
 use crate::validate::Validator;
-use crunch_core::{Frictions, LiquidatorSpec, MarketSpec, OracleSpec, Spike, Window};
+use crunch_core::{Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -16,11 +16,13 @@ fn non_negative(v: f64) -> bool {
 }
 
 impl Validator<'_> {
-    /// `[oracle.SYMBOL]` and `[liquidators]`; `steps` bounds the windows when known.
+    /// `[oracle.SYMBOL]`, `[liquidators]` and `[protocol]`; `steps` bounds the windows
+    /// when known.
     pub(crate) fn frictions(
         &mut self,
         oracle: Option<&Spanned<BTreeMap<String, RawOracle>>>,
         liquidators: Option<&Spanned<RawLiquidators>>,
+        protocol: Option<&Spanned<RawProtocol>>,
         market: &MarketSpec,
         steps: Option<usize>,
     ) -> Frictions {
@@ -39,8 +41,89 @@ impl Validator<'_> {
             }
         }
         Frictions {
+            rules: protocol.map_or(RuleSet::LendingV1, |p| self.rules(p.get_ref())),
             oracles,
             liquidators: liquidators.map(|l| self.liquidators(l, steps)),
+        }
+    }
+
+    /// `[protocol]`: the rule-set and its parameters; a parameter of another rule-set is
+    /// refused.
+    fn rules(&mut self, raw: &RawProtocol) -> RuleSet {
+        let name = raw.rules.get_ref().as_str();
+        let params: [(&str, &Option<SNum>); 4] = [
+            ("full_close_health", &raw.full_close_health),
+            ("full_close_below", &raw.full_close_below),
+            ("min_leftover", &raw.min_leftover),
+            ("max_discount", &raw.max_discount),
+        ];
+        let own: &[&str] = match name {
+            "aave-v3.3" => &["full_close_health", "full_close_below", "min_leftover"],
+            "euler-v2" => &["max_discount"],
+            "lending-v1" | "morpho-blue" => &[],
+            other => {
+                self.issue(
+                    raw.rules.span(),
+                    "protocol.rules",
+                    format!(
+                        "unknown rule-set `{other}` (known: lending-v1, aave-v3.3, \
+                         morpho-blue, euler-v2)"
+                    ),
+                );
+                return RuleSet::LendingV1;
+            }
+        };
+        for (key, value) in params {
+            if let Some(v) = value
+                && !own.contains(&key)
+            {
+                self.issue(
+                    v.span(),
+                    format!("protocol.{key}"),
+                    format!("not a parameter of rule-set `{name}`"),
+                );
+            }
+        }
+        let mut num = |x: &Option<SNum>, key: &str, default: f64, ok: fn(f64) -> bool, rule| {
+            x.as_ref().map_or(default, |x| {
+                self.num(x, &format!("protocol.{key}"), ok, rule)
+            })
+        };
+        match name {
+            "aave-v3.3" => RuleSet::AaveV33 {
+                full_close_health: num(
+                    &raw.full_close_health,
+                    "full_close_health",
+                    0.95,
+                    |v| v > 0.0 && v <= 1.0,
+                    "must be in (0, 1]",
+                ),
+                full_close_below: num(
+                    &raw.full_close_below,
+                    "full_close_below",
+                    2000.0,
+                    non_negative,
+                    "must be >= 0 (USD)",
+                ),
+                min_leftover: num(
+                    &raw.min_leftover,
+                    "min_leftover",
+                    1000.0,
+                    non_negative,
+                    "must be >= 0 (USD)",
+                ),
+            },
+            "morpho-blue" => RuleSet::MorphoBlue,
+            "euler-v2" => RuleSet::EulerV2 {
+                max_discount: num(
+                    &raw.max_discount,
+                    "max_discount",
+                    0.2,
+                    |v| v > 0.0 && v < 1.0,
+                    "must be in (0, 1)",
+                ),
+            },
+            _ => RuleSet::LendingV1,
         }
     }
 

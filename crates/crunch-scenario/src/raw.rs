@@ -49,6 +49,18 @@ pub(crate) struct RawScenario {
     pub output: Option<RawOutput>,
     pub oracle: Option<Spanned<BTreeMap<String, RawOracle>>>,
     pub liquidators: Option<Spanned<RawLiquidators>>,
+    pub protocol: Option<Spanned<RawProtocol>>,
+}
+
+/// `[protocol]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProtocol {
+    pub rules: Spanned<String>,
+    pub full_close_health: Option<SNum>,
+    pub full_close_below: Option<SNum>,
+    pub min_leftover: Option<SNum>,
+    pub max_discount: Option<SNum>,
 }
 
 /// `[oracle.SYMBOL]`.

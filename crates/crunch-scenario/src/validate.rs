@@ -304,6 +304,7 @@ impl Validator<'_> {
         let frictions = self.frictions(
             raw.oracle.as_ref(),
             raw.liquidators.as_ref(),
+            raw.protocol.as_ref(),
             &market,
             steps,
         );

@@ -4,7 +4,7 @@
 mod common;
 
 use common::scenario;
-use crunch_core::{Frictions, LiquidatorSpec, OracleSpec, Spike, Window};
+use crunch_core::{Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
 use crunch_scenario::parse_scenario;
 use std::path::Path;
 
@@ -130,5 +130,44 @@ fn bad_values_are_refused_with_line_and_key() {
         let e = parse(tail).unwrap_err();
         assert!(e.contains(want), "{tail}:\n{e}");
         assert!(e.contains("line "), "{tail}: no line in\n{e}");
+    }
+}
+
+#[test]
+fn protocol_rule_sets_parse_with_defaults_and_refuse_foreign_keys() {
+    let rules = |tail: &str| parse(tail).map(|f| f.rules);
+    assert_eq!(rules("").unwrap(), RuleSet::LendingV1);
+    assert_eq!(
+        rules("[protocol]\nrules = \"aave-v3.3\"\n").unwrap(),
+        RuleSet::AaveV33 {
+            full_close_health: 0.95,
+            full_close_below: 2000.0,
+            min_leftover: 1000.0
+        }
+    );
+    assert_eq!(
+        rules("[protocol]\nrules = \"euler-v2\"\nmax_discount = 0.15\n").unwrap(),
+        RuleSet::EulerV2 { max_discount: 0.15 }
+    );
+    assert_eq!(
+        rules("[protocol]\nrules = \"morpho-blue\"\n").unwrap(),
+        RuleSet::MorphoBlue
+    );
+    for (tail, want) in [
+        (
+            "[protocol]\nrules = \"compound\"\n",
+            "`protocol.rules`: unknown rule-set `compound` (known: lending-v1, aave-v3.3, morpho-blue, euler-v2)",
+        ),
+        (
+            "[protocol]\nrules = \"morpho-blue\"\nmax_discount = 0.1\n",
+            "`protocol.max_discount`: not a parameter of rule-set `morpho-blue`",
+        ),
+        (
+            "[protocol]\nrules = \"aave-v3.3\"\nfull_close_health = 1.5\n",
+            "`protocol.full_close_health`: must be in (0, 1], got 1.5",
+        ),
+    ] {
+        let e = rules(tail).unwrap_err();
+        assert!(e.contains(want) && e.contains("line "), "{tail}:\n{e}");
     }
 }
