@@ -75,3 +75,44 @@ fn november_2018_replays_the_published_falls() {
     assert!(stat.mean_bad_debt > 0.0 && dynamic.mean_bad_debt > 0.0);
     assert!(dynamic.mean_bad_debt < stat.mean_bad_debt);
 }
+
+/// Runs `text` (an incident scenario edited by a test, written into a temporary
+/// directory: its data paths must not be relative) with `paths` paths.
+fn run_text(text: &str, paths: u64) -> Vec<PolicyStats> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.toml");
+    fs::write(&path, text).unwrap();
+    run(&path, Some(paths))
+}
+
+/// The CRV whale: in a 50 M USD market no liquidation of the whale passes the gate and
+/// the fall leaves bad debt; in a 10 billion USD market the same paths leave none.
+#[test]
+fn the_crv_whale_is_too_large_for_its_market() {
+    let text = fs::read_to_string(incident("crv-whale.toml")).unwrap();
+    let thin = &run_text(&text, 10)[0];
+    assert_eq!(thin.mean_liquidations, 0.0);
+    assert!(thin.mean_bad_debt > 1e6, "{}", thin.mean_bad_debt);
+    let depth = "depth = 50e6";
+    assert!(text.contains(depth));
+    let deep = &run_text(&text.replacen(depth, "depth = 1e10", 1), 10)[0];
+    assert!(deep.mean_liquidations > 0.0);
+    assert_eq!(deep.mean_bad_debt, 0.0);
+}
+
+/// The USDC depeg: valued at the market, the dip liquidates the book and leaves bad
+/// debt; with an oracle floor at 0.99 nobody is liquidated or insolvent.
+#[test]
+fn the_usdc_depeg_liquidates_unless_the_oracle_pins_usdc() {
+    let text = fs::read_to_string(incident("usdc-depeg.toml")).unwrap();
+    let market = &run_text(&text, 5)[0];
+    assert!(
+        market.mean_liquidations > 100.0,
+        "{}",
+        market.mean_liquidations
+    );
+    assert!(market.mean_bad_debt > 0.0);
+    let pinned = &run_text(&format!("{text}\n[oracle.USDC]\nfloor = 0.99\n"), 5)[0];
+    assert_eq!(pinned.mean_liquidations, 0.0);
+    assert_eq!(pinned.mean_bad_debt, 0.0);
+}
