@@ -1,55 +1,21 @@
 //! `[[policies]]`: the `dynamic` and `predictive` kinds, parameter sweeps expanded into named variants in a
 //! fixed order, and errors that name the line, the key and the list element.
 
+mod common;
+
+use common::two_asset_head;
 use crunch_core::{PricePath, Requirements};
 use crunch_scenario::{ScenarioError, parse_scenario};
 use std::path::Path;
 
-const HEAD: &str = r#"name = "p"
-model = "lending-v1"
-seed = 1
-paths = 2
-steps = 5
-dt = 0.0027397260273972603
-
-[[assets]]
-symbol = "ETH"
-price = 2000.0
-sigma = 0.8
-
-[[assets]]
-symbol = "BTC"
-price = 30000.0
-sigma = 0.6
-
-[[assets]]
-symbol = "USDC"
-price = 1.0
-
-[market]
-source = "gbm"
-
-[book.generator]
-accounts = 10
-debt_asset = "USDC"
-utilisation = [0.3, 0.95]
-
-[[book.generator.holdings]]
-asset = "ETH"
-probability = 1.0
-median_value = 10000.0
-log_sd = 1.0
-ltv = 0.8
-"#;
-
 fn names(policies: &str) -> Vec<String> {
-    let text = format!("{HEAD}{policies}");
+    let text = format!("{}{policies}", two_asset_head(5));
     let s = parse_scenario(Path::new("s.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
     s.policies.iter().map(|p| p.name().to_owned()).collect()
 }
 
 fn issues(policies: &str) -> Vec<String> {
-    let text = format!("{HEAD}{policies}");
+    let text = format!("{}{policies}", two_asset_head(5));
     match parse_scenario(Path::new("s.toml"), &text) {
         Err(ScenarioError::Invalid { issues, .. }) => {
             issues.iter().map(|i| i.to_string()).collect()
@@ -61,7 +27,9 @@ fn issues(policies: &str) -> Vec<String> {
 
 /// 1-based line of the policies text's line containing `marker`, in the whole file.
 fn line(policies: &str, marker: &str) -> usize {
-    HEAD.lines().count() + policies.lines().position(|l| l.contains(marker)).unwrap() + 1
+    two_asset_head(5).lines().count()
+        + policies.lines().position(|l| l.contains(marker)).unwrap()
+        + 1
 }
 
 #[test]
@@ -121,7 +89,7 @@ kind = "static-ltv"
 close_factor = 0.5
 assets = { ETH = { ltv = [0.75, 0.7], lt = 0.825, bonus = 0.05 } }
 "#;
-    let text = format!("{HEAD}{p}");
+    let text = format!("{}{p}", two_asset_head(5));
     let s = parse_scenario(Path::new("s.toml"), &text).unwrap();
     let path = PricePath::new(1, 3);
     let ltv: Vec<f64> = s
@@ -234,7 +202,7 @@ assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8 } }
             ),
             format!(
                 "line {}, `policies[1].assets.ETH.sigma_ref`: not used by kind `static-ltv`",
-                HEAD.lines().count() + p.lines().count()
+                two_asset_head(5).lines().count() + p.lines().count()
             ),
         ]
     );
@@ -315,7 +283,7 @@ assets = { ETH = { ltv = 0.8, lt = 0.825, bonus = 0.05, sigma_ref = 0.8, alpha =
             ),
             format!(
                 "line {}, `policies[1].assets.ETH.alpha`: not used by kind `dynamic`",
-                HEAD.lines().count() + p.lines().count()
+                two_asset_head(5).lines().count() + p.lines().count()
             ),
         ]
     );

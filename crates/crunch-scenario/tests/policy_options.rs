@@ -3,53 +3,13 @@
 //! (an implied-volatility column of a CSV file), and that a policy without them is the
 //! policy it was before, bit for bit.
 
+mod common;
+
+use common::two_asset_head;
 use crunch_core::{MarginPolicy, PricePath, Requirements};
 use crunch_policy::{Dynamic, DynamicParams, DynamicTerms};
 use crunch_scenario::{ScenarioError, parse_scenario};
 use std::path::{Path, PathBuf};
-
-fn head(steps: usize) -> String {
-    format!(
-        r#"name = "p"
-model = "lending-v1"
-seed = 1
-paths = 2
-steps = {steps}
-dt = 0.0027397260273972603
-
-[[assets]]
-symbol = "ETH"
-price = 2000.0
-sigma = 0.8
-depth = 5000000.0
-impact = 1.0
-
-[[assets]]
-symbol = "BTC"
-price = 30000.0
-sigma = 0.6
-
-[[assets]]
-symbol = "USDC"
-price = 1.0
-
-[market]
-source = "gbm"
-
-[book.generator]
-accounts = 10
-debt_asset = "USDC"
-utilisation = [0.3, 0.95]
-
-[[book.generator.holdings]]
-asset = "ETH"
-probability = 1.0
-median_value = 10000.0
-log_sd = 1.0
-ltv = 0.8
-"#
-    )
-}
 
 /// A scenario file in `scenarios/`, so that `../data/...` is the repository's data.
 fn file() -> PathBuf {
@@ -57,7 +17,7 @@ fn file() -> PathBuf {
 }
 
 fn parse(steps: usize, policies: &str) -> Result<crunch_scenario::Scenario, ScenarioError> {
-    parse_scenario(&file(), &format!("{}{policies}", head(steps)))
+    parse_scenario(&file(), &format!("{}{policies}", two_asset_head(steps)))
 }
 
 fn names(policies: &str) -> Vec<String> {
@@ -76,7 +36,9 @@ fn issues(steps: usize, policies: &str) -> Vec<String> {
 }
 
 fn line(steps: usize, policies: &str, marker: &str) -> usize {
-    head(steps).lines().count() + policies.lines().position(|l| l.contains(marker)).unwrap() + 1
+    two_asset_head(steps).lines().count()
+        + policies.lines().position(|l| l.contains(marker)).unwrap()
+        + 1
 }
 
 /// A rough path over the scenario's three assets, with ETH's depth cut in the middle.
