@@ -1,5 +1,5 @@
 //! Malformed scenario files, generated: random mutations of every shipped scenario
-//! (`scenarios/*.toml`) — deleted, duplicated, swapped and mangled lines, values replaced
+//! (`scenarios/*.toml` and `scenarios/incidents/*.toml`) — deleted, duplicated, swapped and mangled lines, values replaced
 //! by wrong types, out-of-range, huge, NaN and infinite numbers, unknown keys, truncated
 //! files and random bytes — fed to [`parse_scenario`].
 //!
@@ -187,9 +187,10 @@ fn apply(text: &str, m: &Mutation) -> String {
 }
 
 fn shipped() -> Vec<(PathBuf, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<PathBuf> = [root.clone(), root.join("incidents")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
