@@ -101,9 +101,34 @@ fn report_prints_markdown_writes_files_and_refuses_to_overwrite() {
     );
     assert!(md.contains("ES99"), "{md}");
     assert!(md.contains("(baseline)"), "{md}");
-    // The CSV's p99 of the first policy equals the one of the run's own table.
+    // The risk team's names, and the horizon they are taken over.
+    assert!(md.contains("| VaR95 (p95) | EVaR99 (p99) | ES99 |"), "{md}");
+    assert!(
+        md.contains("| LaR95 |") && md.contains("| borrow usage |"),
+        "{md}"
+    );
+    assert!(md.contains("24 paths, horizon 365 steps"), "{md}");
     let csv = fs::read_to_string(out.join("report/report.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "bad_debt_p95",
+        "bad_debt_p99",
+        "lar95",
+        "dust_bad_debt_mean",
+        "blocked_mean",
+        "time_to_liquidate_mean",
+        "borrowing_power",
+        "borrow_usage",
+    ] {
+        assert!(header.split(',').any(|c| c == column), "{column}: {header}");
+    }
+    // Results of this crunch have every column: borrowing power and usage are known.
+    let k = header.split(',').position(|c| c == "borrow_usage").unwrap();
+    for line in csv.lines().skip(1) {
+        let usage: f64 = line.split(',').nth(k).unwrap().parse().unwrap();
+        assert!(usage > 0.0 && usage.is_finite(), "{line}");
+    }
 
     let again = crunch().arg("report").arg(&out).output().unwrap();
     assert!(!again.status.success());

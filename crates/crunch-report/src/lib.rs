@@ -23,6 +23,21 @@
 //! - **Expected shortfall at 99 %** (ES99): the mean of the worst 1 % of paths, that is of
 //!   the `k = ⌈n / 100⌉` largest values (at least one path; 5 of 500, 10 of 1,000, 1 of 1
 //!   to 100). With `n` a multiple of 100 this is the usual discrete expected shortfall.
+//! - **VaR95** and **EVaR99** (value at risk at 95 %, "extreme" value at risk at 99 %):
+//!   the quantiles `q_0.95` and `q_0.99` of bad debt (`bad_debt_p95`, `bad_debt_p99`; one
+//!   column each, not duplicated). Bad debt is per path, over the run's horizon of `T`
+//!   steps, so these are `T`-step figures in USD.
+//! - **LaR95** (liquidations at risk, `lar95`): `q_0.95` of `seized_collateral`, the
+//!   collateral value liquidated on a path over the `T` steps, USD.
+//! - **Borrowing power** (`borrowing_power`): the mean of `initial_borrowing_power`,
+//!   `Σ c p ltv` at step 0, USD; **borrow usage** (`borrow_usage`): mean `initial_debt` /
+//!   that power at step 0 (both are the same on every path), null when the power is 0.
+//! - Frictions, means over paths: `dust_bad_debt_mean` (USD), `blocked_mean` (the four
+//!   `blocked_*` account-step counts summed) and `time_to_liquidate_mean` (steps; the mean
+//!   of `mean_time_to_liquidate` over the paths that have one).
+//! - Columns that results of an older crunch lack (`initial_borrowing_power` and every
+//!   later one) are read as null: the figures built on them are null (`None`, empty in
+//!   CSV, `n/a` in Markdown).
 //! - **P(bad debt > 0)**: the share of paths with `bad_debt > 0`.
 //! - **Paired difference** against the baseline policy: `d_i = x_i - b_i` on each path `i`
 //!   (all policies of a scenario run on the same paths), reported as the mean `d̄` with

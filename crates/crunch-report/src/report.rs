@@ -22,9 +22,11 @@ pub struct ReportRow {
     pub bad_debt_mean: f64,
     /// Median bad debt, USD (type-7 quantile, see the crate docs).
     pub bad_debt_median: f64,
-    /// 95th percentile of bad debt, USD.
+    /// 95th percentile of bad debt over the run's horizon, USD: the value at risk at 95 %
+    /// (VaR95).
     pub bad_debt_p95: f64,
-    /// 99th percentile of bad debt, USD.
+    /// 99th percentile of bad debt over the run's horizon, USD: the extreme value at risk
+    /// (EVaR99, VaR at 99 %).
     pub bad_debt_p99: f64,
     /// Expected shortfall at 99 %: mean of the `⌈n/100⌉` largest bad debts, USD.
     pub bad_debt_es99: f64,
@@ -34,10 +36,24 @@ pub struct ReportRow {
     pub liquidations_mean: f64,
     /// Mean debt repaid by liquidations per path (liquidated debt), USD.
     pub repaid_debt_mean: f64,
+    /// Liquidations at risk: the 95th percentile (type 7) over paths of the collateral
+    /// value seized by liquidations over the run's horizon (`seized_collateral`), USD.
+    pub lar95: f64,
     /// Mean liquidation penalty paid by borrowers per path, USD.
     pub liquidation_penalty_mean: f64,
     /// Mean slippage cost per path, USD.
     pub slippage_cost_mean: f64,
+    /// Mean bad debt per path owed by accounts gas kept from being liquidated
+    /// (`dust_bad_debt`), USD; `None` for results written before the column existed.
+    pub dust_bad_debt_mean: Option<f64>,
+    /// Mean per path of the liquidatable account-steps left unliquidated, all causes
+    /// (`blocked_liquidity + blocked_capacity + blocked_outage + blocked_gas`);
+    /// `None` for results written before the columns existed.
+    pub blocked_mean: Option<f64>,
+    /// Mean of `mean_time_to_liquidate` over the paths that liquidated an account (paths
+    /// without a liquidation, null there, are left out), steps; `None` when no path
+    /// liquidated or for results written before the column existed.
+    pub time_to_liquidate_mean: Option<f64>,
     /// Capital efficiency, initial debt / initial collateral value (mean of the column;
     /// it is the same on every path and, the book being fixed, under every policy).
     pub capital_efficiency: Option<f64>,
@@ -45,6 +61,14 @@ pub struct ReportRow {
     /// of collateral value the policy lends against (mean of the column, the same on
     /// every path); `None` for results written before the column existed.
     pub borrowing_capacity: Option<f64>,
+    /// Borrowing power, what the policy lets the book borrow at step 0
+    /// (`initial_borrowing_power`, mean of the column, the same on every path), USD; `None`
+    /// for results written before the column existed.
+    pub borrowing_power: Option<f64>,
+    /// Borrow usage, the share of the borrowing power the book uses at step 0: mean
+    /// `initial_debt` / mean `initial_borrowing_power` (both the same on every path);
+    /// `None` when the power is 0 or unknown.
+    pub borrow_usage: Option<f64>,
     /// The baseline policy of the paired difference.
     pub baseline: String,
     /// Mean of the per-path differences `bad_debt - baseline bad_debt`, USD.
@@ -67,39 +91,60 @@ pub struct Report {
 
 const SUMMARY: &str = "summary.parquet";
 
-/// The columns of `summary.parquet` the report reads, besides `borrowing_capacity`.
-const READ: [&str; 9] = [
+/// The columns of `summary.parquet` the report reads that every version of crunch wrote
+/// (those of the `lending-v1` specification).
+const READ: [&str; 11] = [
     "scenario",
     "policy",
     "path",
     "bad_debt",
     "liquidations",
     "repaid_debt",
+    "seized_collateral",
     "liquidation_penalty",
     "slippage_cost",
+    "initial_debt",
     "capital_efficiency",
 ];
 
+/// The newer columns of `summary.parquet` the report reads, with their types: results
+/// written before a column existed lack it, and the report reads it as null.
+fn optional_columns() -> [(&'static str, DataType); 8] {
+    [
+        ("initial_borrowing_power", DataType::Float64),
+        ("borrowing_capacity", DataType::Float64),
+        ("dust_bad_debt", DataType::Float64),
+        ("blocked_liquidity", DataType::Int64),
+        ("blocked_capacity", DataType::Int64),
+        ("blocked_outage", DataType::Int64),
+        ("blocked_gas", DataType::Int64),
+        ("mean_time_to_liquidate", DataType::Float64),
+    ]
+}
+
 /// Lazy scan of the columns the report reads of every run's `summary.parquet`, with a
-/// `run` column naming its directory. A file without `borrowing_capacity` (written
-/// before the column existed) reads it as null.
+/// `run` column naming its directory. A file without one of the [`optional_columns`]
+/// (written before the column existed) reads it as null.
 pub(crate) fn scan_summaries(runs: &[RunDir]) -> Result<LazyFrame, ReportError> {
+    let optional_columns = optional_columns();
     let frames = runs
         .iter()
         .map(|run| {
             let file = run.file(SUMMARY);
             let mut lf = scan(&file)?;
             let schema = lf.collect_schema().map_err(ReportError::polars(&file))?;
-            let capacity = match schema.get("borrowing_capacity") {
-                Some(_) => col("borrowing_capacity"),
-                None => lit(NULL)
-                    .cast(DataType::Float64)
-                    .alias("borrowing_capacity"),
-            };
+            // Cast to one type so that the runs of a batch concatenate.
+            let optional = optional_columns
+                .iter()
+                .map(|(name, dtype)| match schema.get(name) {
+                    Some(_) => col(*name).cast(dtype.clone()),
+                    None => lit(NULL).cast(dtype.clone()).alias(*name),
+                });
             let columns = READ
                 .iter()
                 .map(|c| col(*c))
-                .chain([capacity, lit(run.label.as_str()).alias("run")])
+                .chain(optional)
+                .chain([lit(run.label.as_str()).alias("run")])
                 .collect::<Vec<_>>();
             Ok(lf.select(columns))
         })
@@ -182,12 +227,35 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
                 .mean()
                 .alias("liquidations_mean"),
             col("repaid_debt").mean().alias("repaid_debt_mean"),
+            quantile("seized_collateral", 0.95).alias("lar95"),
             col("liquidation_penalty")
                 .mean()
                 .alias("liquidation_penalty_mean"),
             col("slippage_cost").mean().alias("slippage_cost_mean"),
             col("capital_efficiency").mean().alias("capital_efficiency"),
             col("borrowing_capacity").mean().alias("borrowing_capacity"),
+            col("initial_borrowing_power")
+                .mean()
+                .alias("borrowing_power"),
+            col("initial_debt").mean().alias("initial_debt_mean"),
+            col("dust_bad_debt").mean().alias("dust_bad_debt_mean"),
+            // Null on every row when a kind is missing: the sum is then unknown.
+            [
+                "blocked_liquidity",
+                "blocked_capacity",
+                "blocked_outage",
+                "blocked_gas",
+            ]
+            .into_iter()
+            .map(|c| col(c).cast(DataType::Float64))
+            .reduce(|a, b| a + b)
+            .expect("four kinds")
+            .mean()
+            .alias("blocked_mean"),
+            // `mean` skips nulls: paths without a liquidation do not count.
+            col("mean_time_to_liquidate")
+                .mean()
+                .alias("time_to_liquidate_mean"),
         ])
         .collect()
         .map_err(err)?;
@@ -277,6 +345,12 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
     let slippage = column("slippage_cost_mean")?;
     let efficiency = column("capital_efficiency")?;
     let capacity = column("borrowing_capacity")?;
+    let lar95 = column("lar95")?;
+    let power = column("borrowing_power")?;
+    let debt = column("initial_debt_mean")?;
+    let dust = column("dust_bad_debt_mean")?;
+    let blocked = column("blocked_mean")?;
+    let ttl = column("time_to_liquidate_mean")?;
 
     let mut rows = Vec::with_capacity(stats.height());
     for i in 0..stats.height() {
@@ -323,10 +397,19 @@ pub fn build_report(results: &Path, baseline: Option<&str>) -> Result<Report, Re
             p_bad_debt: p_bad[i].unwrap_or(f64::NAN),
             liquidations_mean: liq[i].unwrap_or(f64::NAN),
             repaid_debt_mean: repaid[i].unwrap_or(f64::NAN),
+            lar95: lar95[i].unwrap_or(f64::NAN),
             liquidation_penalty_mean: penalty[i].unwrap_or(f64::NAN),
             slippage_cost_mean: slippage[i].unwrap_or(f64::NAN),
+            dust_bad_debt_mean: dust[i],
+            blocked_mean: blocked[i],
+            time_to_liquidate_mean: ttl[i],
             capital_efficiency: efficiency[i],
             borrowing_capacity: capacity[i],
+            borrowing_power: power[i],
+            borrow_usage: match (debt[i], power[i]) {
+                (Some(d), Some(p)) if p > 0.0 && d.is_finite() && p.is_finite() => Some(d / p),
+                _ => None,
+            },
             baseline: b.clone(),
             diff_bad_debt_mean: dm,
             diff_ci_low: half.map(|h| dm - h),

@@ -20,7 +20,7 @@ pub struct ReportFiles {
 }
 
 /// Column names of the CSV and Parquet files, in order.
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 27] = [
     "run",
     "scenario",
     "policy",
@@ -33,10 +33,16 @@ const COLUMNS: [&str; 21] = [
     "p_bad_debt",
     "liquidations_mean",
     "repaid_debt_mean",
+    "lar95",
     "liquidation_penalty_mean",
     "slippage_cost_mean",
+    "dust_bad_debt_mean",
+    "blocked_mean",
+    "time_to_liquidate_mean",
     "capital_efficiency",
     "borrowing_capacity",
+    "borrowing_power",
+    "borrow_usage",
     "baseline",
     "diff_bad_debt_mean",
     "diff_ci_low",
@@ -60,21 +66,30 @@ impl Report {
         let mut out = String::from("# crunch report\n\n");
         for run in &self.runs {
             out.push_str(&format!(
-                "- run `{}`: scenario `{}`, seed {}, {} paths\n",
+                "- run `{}`: scenario `{}`, seed {}, {} paths, horizon {} steps\n",
                 run.label,
                 run.meta.scenario_name.as_deref().unwrap_or("?"),
                 run.meta.seed.as_deref().unwrap_or("?"),
                 run.meta.paths.as_deref().unwrap_or("?"),
+                run.meta.steps.as_deref().unwrap_or("?"),
             ));
         }
         out.push_str(
-            "\nBad debt and money columns in USD, means per path. Quantiles interpolate \
-             linearly between order statistics (type 7); ES99 is the mean of the worst \
-             ⌈n/100⌉ paths. Cap. eff. is initial debt / initial collateral value (the \
+            "\nBad debt and money columns in USD, means per path over the run's horizon \
+             (its steps). Quantiles interpolate linearly between order statistics (type \
+             7): VaR95 and EVaR99 are the 95th and 99th percentiles of bad debt; ES99 is \
+             the mean of the worst ⌈n/100⌉ paths; LaR95, liquidations at risk, is the 95th \
+             percentile of the collateral value seized by liquidations. Dust bad debt is \
+             owed by accounts gas kept from liquidation; blocked counts the liquidatable \
+             account-steps left unliquidated (liquidity, capacity, outage, gas); time to \
+             liq. is the mean steps from liquidatable to liquidated, over paths with a \
+             liquidation. Cap. eff. is initial debt / initial collateral value (the \
              book's, the same under every policy); borrowing cap. is the share of \
-             collateral value the policy lends against (Σ c·p·ltv / Σ c·p at step 0). Δ \
-             is the paired difference of bad debt against the baseline on the same paths, \
-             mean [95 % CI = mean ± 1.96·sd/√n].\n\n",
+             collateral value the policy lends against (Σ c·p·ltv / Σ c·p at step 0); \
+             borrowing power is Σ c·p·ltv at step 0 and borrow usage initial debt / \
+             borrowing power. n/a: not in results of an older crunch. Δ is the paired \
+             difference of bad debt against the baseline on the same paths, mean [95 % CI \
+             = mean ± 1.96·sd/√n].\n\n",
         );
         let mut header = vec![];
         if batch {
@@ -86,16 +101,22 @@ impl Report {
             "paths",
             "mean bad debt",
             "median",
-            "p95",
-            "p99",
+            "VaR95 (p95)",
+            "EVaR99 (p99)",
             "ES99",
             "P(bad debt > 0)",
             "liquidations",
             "liquidated debt",
+            "LaR95",
             "penalty",
             "slippage",
+            "dust bad debt",
+            "blocked",
+            "time to liq.",
             "cap. eff.",
             "borrowing cap.",
+            "borrowing power",
+            "borrow usage",
             "baseline",
             "Δ mean bad debt [95 % CI]",
         ]);
@@ -125,10 +146,17 @@ impl Report {
                 percent(r.p_bad_debt),
                 format!("{:.1}", r.liquidations_mean),
                 usd(r.repaid_debt_mean),
+                usd(r.lar95),
                 usd(r.liquidation_penalty_mean),
                 usd(r.slippage_cost_mean),
+                r.dust_bad_debt_mean.map_or("n/a".into(), usd),
+                r.blocked_mean.map_or("n/a".into(), |x| format!("{x:.1}")),
+                r.time_to_liquidate_mean
+                    .map_or("n/a".into(), |x| format!("{x:.1}")),
                 r.capital_efficiency.map_or("n/a".into(), percent),
                 r.borrowing_capacity.map_or("n/a".into(), percent),
+                r.borrowing_power.map_or("n/a".into(), usd),
+                r.borrow_usage.map_or("n/a".into(), percent),
                 r.baseline.clone(),
                 diff_cell(r),
             ]);
@@ -164,10 +192,16 @@ impl Report {
                 f(r.p_bad_debt),
                 f(r.liquidations_mean),
                 f(r.repaid_debt_mean),
+                f(r.lar95),
                 f(r.liquidation_penalty_mean),
                 f(r.slippage_cost_mean),
+                o(r.dust_bad_debt_mean),
+                o(r.blocked_mean),
+                o(r.time_to_liquidate_mean),
                 o(r.capital_efficiency),
                 o(r.borrowing_capacity),
+                o(r.borrowing_power),
+                o(r.borrow_usage),
                 csv_field(&r.baseline),
                 f(r.diff_bad_debt_mean),
                 o(r.diff_ci_low),
@@ -200,15 +234,21 @@ impl Report {
             COLUMNS[9] => x(|r| r.p_bad_debt),
             COLUMNS[10] => x(|r| r.liquidations_mean),
             COLUMNS[11] => x(|r| r.repaid_debt_mean),
-            COLUMNS[12] => x(|r| r.liquidation_penalty_mean),
-            COLUMNS[13] => x(|r| r.slippage_cost_mean),
-            COLUMNS[14] => o(|r| r.capital_efficiency),
-            COLUMNS[15] => o(|r| r.borrowing_capacity),
-            COLUMNS[16] => s(|r| r.baseline.clone()),
-            COLUMNS[17] => x(|r| r.diff_bad_debt_mean),
-            COLUMNS[18] => o(|r| r.diff_ci_low),
-            COLUMNS[19] => o(|r| r.diff_ci_high),
-            COLUMNS[20] => seeds,
+            COLUMNS[12] => x(|r| r.lar95),
+            COLUMNS[13] => x(|r| r.liquidation_penalty_mean),
+            COLUMNS[14] => x(|r| r.slippage_cost_mean),
+            COLUMNS[15] => o(|r| r.dust_bad_debt_mean),
+            COLUMNS[16] => o(|r| r.blocked_mean),
+            COLUMNS[17] => o(|r| r.time_to_liquidate_mean),
+            COLUMNS[18] => o(|r| r.capital_efficiency),
+            COLUMNS[19] => o(|r| r.borrowing_capacity),
+            COLUMNS[20] => o(|r| r.borrowing_power),
+            COLUMNS[21] => o(|r| r.borrow_usage),
+            COLUMNS[22] => s(|r| r.baseline.clone()),
+            COLUMNS[23] => x(|r| r.diff_bad_debt_mean),
+            COLUMNS[24] => o(|r| r.diff_ci_low),
+            COLUMNS[25] => o(|r| r.diff_ci_high),
+            COLUMNS[26] => seeds,
         )
     }
 }

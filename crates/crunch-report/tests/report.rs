@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use crunch_report::{ReportError, Z95, build_report, write_report};
-use polars::prelude::{LazyFrame, PlRefPath, ScanArgsParquet};
+use polars::prelude::{DataFrame, LazyFrame, PlRefPath, ScanArgsParquet, df};
 
 fn check_policy(row: &crunch_report::ReportRow, p: &PolicyData, base: &PolicyData) {
     let n = p.bad_debt.len();
@@ -42,6 +42,30 @@ fn check_policy(row: &crunch_report::ReportRow, p: &PolicyData, base: &PolicyDat
     assert!(close(row.repaid_debt_mean, mean(&p.repaid)));
     assert!(close(row.liquidation_penalty_mean, mean(&p.penalty)));
     assert!(close(row.slippage_cost_mean, mean(&p.slippage)));
+    // LaR95: the fixture seizes repaid + penalty on each path.
+    let seized: Vec<f64> = p
+        .repaid
+        .iter()
+        .zip(&p.penalty)
+        .map(|(r, q)| r + q)
+        .collect();
+    assert!(
+        close(row.lar95, quantile7(&seized, 0.95)),
+        "{} lar95",
+        row.policy
+    );
+    // Frictions.
+    let dust: Vec<f64> = (0..n).map(|i| p.dust(i)).collect();
+    assert!(close(row.dust_bad_debt_mean.unwrap(), mean(&dust)));
+    let blocked: Vec<f64> = (0..n)
+        .map(|i| p.blocked(i).iter().sum::<i64>() as f64)
+        .collect();
+    assert!(close(row.blocked_mean.unwrap(), mean(&blocked)));
+    let ttl: Vec<f64> = (0..n).filter_map(|i| p.time_to_liquidate(i)).collect();
+    match row.time_to_liquidate_mean {
+        Some(t) => assert!(close(t, mean(&ttl)), "{} time to liquidate", row.policy),
+        None => assert!(ttl.is_empty()),
+    }
     assert!(close(row.capital_efficiency.unwrap(), 0.48));
     // The policy's own borrowing capacity, as the fixture wrote it on every path.
     assert!(
@@ -49,6 +73,10 @@ fn check_policy(row: &crunch_report::ReportRow, p: &PolicyData, base: &PolicyDat
         "{} borrowing capacity",
         row.policy
     );
+    // Borrowing power 1e8 · capacity, initial debt 4.8e7 on every path.
+    let power = 1.0e8 * p.borrowing_capacity;
+    assert!(close(row.borrowing_power.unwrap(), power));
+    assert!(close(row.borrow_usage.unwrap(), 4.8e7 / power));
     // Paired difference against the baseline on the same paths.
     let d: Vec<f64> = x.iter().zip(&base.bad_debt).map(|(a, b)| a - b).collect();
     let (m, s) = (mean(&d), sd(&d));
@@ -172,7 +200,11 @@ fn written_files_agree_and_refuse_to_be_overwritten() {
     assert_eq!(lines.len(), 4);
     assert!(lines[0].starts_with("run,scenario,policy,paths,bad_debt_mean,"));
     assert!(
-        lines[0].contains(",capital_efficiency,borrowing_capacity,baseline,"),
+        lines[0].contains(
+            ",repaid_debt_mean,lar95,liquidation_penalty_mean,slippage_cost_mean,\
+             dust_bad_debt_mean,blocked_mean,time_to_liquidate_mean,capital_efficiency,\
+             borrowing_capacity,borrowing_power,borrow_usage,baseline,"
+        ),
         "{}",
         lines[0]
     );
@@ -203,9 +235,9 @@ fn written_files_agree_and_refuse_to_be_overwritten() {
     let capacity = df.column("borrowing_capacity").unwrap().f64().unwrap();
     for (k, p) in data.iter().enumerate() {
         assert!(close(capacity.get(k).unwrap(), p.borrowing_capacity));
-        // CSV column 15 (0-based), Markdown as a percentage.
+        // CSV column 19 (0-based), Markdown as a percentage.
         let fields: Vec<&str> = lines[k + 1].split(',').collect();
-        assert!(close(fields[15].parse().unwrap(), p.borrowing_capacity));
+        assert!(close(fields[19].parse().unwrap(), p.borrowing_capacity));
         let pct = format!("{:.2} %", 100.0 * p.borrowing_capacity);
         let start = format!("| fixture | {} |", p.name);
         let row = md.lines().find(|l| l.starts_with(&start)).unwrap();
@@ -245,6 +277,8 @@ fn results_without_borrowing_capacity_report_it_as_unknown() {
     assert_eq!(report.rows.len(), 3);
     for (row, p) in report.rows.iter().zip(&data) {
         assert_eq!(row.borrowing_capacity, None);
+        assert_eq!(row.borrowing_power, None);
+        assert_eq!(row.borrow_usage, None);
         check_policy_without_capacity(row, p);
     }
     assert!(
@@ -253,7 +287,7 @@ fn results_without_borrowing_capacity_report_it_as_unknown() {
             .lines()
             .nth(1)
             .unwrap()
-            .contains(",0.48,,aave-like,")
+            .contains(",0.48,,,,aave-like,")
     );
 }
 
@@ -262,4 +296,248 @@ fn check_policy_without_capacity(row: &crunch_report::ReportRow, p: &PolicyData)
     assert!(close(row.bad_debt_mean, mean(&p.bad_debt)));
     assert!(close(row.bad_debt_p99, quantile7(&p.bad_debt, 0.99)));
     assert!(close(row.capital_efficiency.unwrap(), 0.48));
+}
+
+/// The field of `column` in CSV line `line` (no quoted fields in these fixtures).
+fn csv_value<'a>(csv: &'a str, line: usize, column: &str) -> &'a str {
+    let lines: Vec<&str> = csv.lines().collect();
+    let k = lines[0]
+        .split(',')
+        .position(|c| c == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    lines[line].split(',').nth(k).unwrap()
+}
+
+/// 20 paths, two policies, every value chosen so that the risk metrics can be worked out
+/// by hand.
+///
+/// `lend`: bad debt 0 on 12 paths and 100, 200, …, 600, 10,000, 20,000 on the others,
+/// scattered over the paths; seized collateral 1,000 · i on path i, except 90,000 on
+/// path 3 and 50,000 on path 10; initial debt 6M against a borrowing power of 8M.
+/// `idle`: nothing happens, and its borrowing power is 0.
+fn hand_computed_summary() -> DataFrame {
+    let n = 20;
+    let lend_bad = [
+        0.0, 500.0, 0.0, 20_000.0, 0.0, 100.0, 0.0, 0.0, 300.0, 0.0, 10_000.0, 0.0, 600.0, 0.0,
+        200.0, 0.0, 0.0, 400.0, 0.0, 0.0,
+    ];
+    let lend_seized: Vec<f64> = (0..n)
+        .map(|i| match i {
+            3 => 90_000.0,
+            10 => 50_000.0,
+            _ => 1_000.0 * i as f64,
+        })
+        .collect();
+    let mut policy = vec![];
+    let mut path = vec![];
+    let (mut bad, mut seized, mut power, mut dust) = (vec![], vec![], vec![], vec![]);
+    let mut blocked: [Vec<i64>; 4] = Default::default();
+    let mut ttl: Vec<Option<f64>> = vec![];
+    for (name, k) in [("lend", 0), ("idle", 1)] {
+        for i in 0..n {
+            policy.push(name.to_owned());
+            path.push(i as i64);
+            let lend = k == 0;
+            bad.push(if lend { lend_bad[i] } else { 0.0 });
+            seized.push(if lend { lend_seized[i] } else { 0.0 });
+            power.push(if lend { 8.0e6 } else { 0.0 });
+            dust.push(match (lend, i) {
+                (true, 3) => 2_000.0,
+                (true, 10) => 1_000.0,
+                _ => 0.0,
+            });
+            let b = match (lend, i) {
+                (true, 3) => [2, 1, 3, 4],
+                (true, 10) => [0, 5, 0, 0],
+                _ => [0; 4],
+            };
+            for (kind, v) in blocked.iter_mut().zip(b) {
+                kind.push(v);
+            }
+            ttl.push(match (lend, i) {
+                (true, 0) => Some(1.5),
+                (true, 3) => Some(2.0),
+                (true, 10) => Some(5.0),
+                _ => None,
+            });
+        }
+    }
+    let rows = 2 * n;
+    let [b_liquidity, b_capacity, b_outage, b_gas] = blocked;
+    df!(
+        "scenario" => vec!["hand"; rows], "policy" => policy, "path" => path,
+        "bad_debt" => bad, "insolvent_accounts" => vec![0i64; rows],
+        "liquidations" => vec![1i64; rows], "liquidated_accounts" => vec![1i64; rows],
+        "repaid_debt" => seized.iter().map(|s| s / 1.05).collect::<Vec<_>>(),
+        "seized_collateral" => seized.clone(),
+        "liquidation_penalty" => seized.iter().map(|s| s - s / 1.05).collect::<Vec<_>>(),
+        "slippage_cost" => vec![0.0; rows], "initial_debt" => vec![6.0e6; rows],
+        "initial_collateral" => vec![1.0e7; rows], "capital_efficiency" => vec![0.6; rows],
+        "first_bad_debt_step" => vec![None::<i64>; rows], "min_health" => vec![Some(0.9); rows],
+        "initial_borrowing_power" => power, "borrowing_capacity" => vec![0.8; rows],
+        "liquidator_profit" => vec![0.0; rows], "oracle_gap" => vec![0.0; rows],
+        "blocked_liquidity" => b_liquidity, "blocked_capacity" => b_capacity,
+        "blocked_outage" => b_outage, "blocked_gas" => b_gas, "dust_bad_debt" => dust,
+        "mean_time_to_liquidate" => ttl,
+    )
+    .unwrap()
+}
+
+#[test]
+fn risk_metrics_match_hand_computed_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut df = hand_computed_summary();
+    write(
+        &mut df,
+        &tmp.path().join("summary.parquet"),
+        metadata("hand", 3, 20),
+    );
+    let report = build_report(tmp.path(), None).unwrap();
+    let [lend, idle] = &report.rows[..] else {
+        panic!("two rows: {:?}", report.rows);
+    };
+
+    // Type 7 with n = 20 sorted bad debts, x(18) = 10,000 and x(19) = 20,000:
+    // VaR95: h = 19 · 0.95 = 18.05, 10,000 + 0.05 · 10,000 = 10,500.
+    // EVaR99: h = 19 · 0.99 = 18.81, 10,000 + 0.81 · 10,000 = 18,100.
+    assert!(close(lend.bad_debt_p95, 10_500.0), "{}", lend.bad_debt_p95);
+    assert!(close(lend.bad_debt_p99, 18_100.0), "{}", lend.bad_debt_p99);
+    // ES99: the ⌈20/100⌉ = 1 worst path; the mean is 32,100 / 20.
+    assert!(close(lend.bad_debt_es99, 20_000.0));
+    assert!(close(lend.bad_debt_mean, 1_605.0));
+    assert!(close(lend.p_bad_debt, 0.4));
+    // LaR95: sorted seized values end 18,000, 19,000, 50,000, 90,000: x(18) = 50,000,
+    // x(19) = 90,000, 50,000 + 0.05 · 40,000 = 52,000.
+    assert!(close(lend.lar95, 52_000.0), "{}", lend.lar95);
+    // Borrowing power 8M, usage 6M / 8M.
+    assert_eq!(lend.borrowing_power, Some(8.0e6));
+    assert!(close(lend.borrow_usage.unwrap(), 0.75));
+    // Frictions: dust (2,000 + 1,000) / 20; blocked (10 + 5) / 20; time to liquidate over
+    // the three paths that have one, (1.5 + 2 + 5) / 3.
+    assert!(close(lend.dust_bad_debt_mean.unwrap(), 150.0));
+    assert!(close(lend.blocked_mean.unwrap(), 0.75));
+    assert!(close(lend.time_to_liquidate_mean.unwrap(), 8.5 / 3.0));
+
+    // No power: usage is unknown, not infinite; no path liquidated: no time.
+    assert_eq!(idle.borrowing_power, Some(0.0));
+    assert_eq!(idle.borrow_usage, None);
+    assert_eq!(idle.time_to_liquidate_mean, None);
+    assert_eq!(idle.blocked_mean, Some(0.0));
+    assert_eq!(idle.lar95, 0.0);
+    assert_eq!(idle.bad_debt_p95, 0.0);
+
+    // The tables: Markdown with the industry names, CSV at full precision.
+    let md = report.markdown();
+    assert!(md.contains("| VaR95 (p95) | EVaR99 (p99) | ES99 |"), "{md}");
+    assert!(
+        md.contains("| LaR95 |") && md.contains("| borrow usage |"),
+        "{md}"
+    );
+    assert!(md.contains("20 paths, horizon 30 steps"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| hand | lend |"))
+        .unwrap();
+    for cell in [
+        "| 10,500 | 18,100 | 20,000 |",
+        "| 52,000 |",
+        "| 150 | 0.8 | 2.8 |",
+        "| 8,000,000 | 75.00 % |",
+    ] {
+        assert!(row.contains(cell), "{row} lacks {cell}");
+    }
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| hand | idle |"))
+        .unwrap();
+    assert!(
+        row.contains("| 0 | 0.0 | n/a | 60.00 % | 80.00 % | 0 | n/a |"),
+        "{row}"
+    );
+    let csv = report.csv();
+    let number = |line, column| csv_value(&csv, line, column).parse::<f64>().unwrap();
+    assert!(close(number(1, "bad_debt_p95"), 10_500.0));
+    assert!(close(number(1, "bad_debt_p99"), 18_100.0));
+    assert!(close(number(1, "lar95"), 52_000.0));
+    assert_eq!(csv_value(&csv, 1, "borrowing_power"), "8000000");
+    assert_eq!(csv_value(&csv, 1, "borrow_usage"), "0.75");
+    assert_eq!(csv_value(&csv, 1, "blocked_mean"), "0.75");
+    assert_eq!(csv_value(&csv, 2, "borrow_usage"), "");
+    assert_eq!(csv_value(&csv, 2, "time_to_liquidate_mean"), "");
+    // No second column for the same quantile.
+    assert!(!csv.contains("var95") && !csv.contains("evar99"));
+}
+
+#[test]
+fn results_without_the_newer_columns_report_them_as_unknown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = policies(30, 4);
+    let old = policies(40, 8);
+    write_run(&tmp.path().join("a-new"), "new", 4, &new, None);
+    let old_dir = tmp.path().join("b-old");
+    write_run(&old_dir, "old", 8, &old, None);
+    drop_columns(&old_dir, "old", 8, &NEWER_COLUMNS);
+
+    // The old run alone.
+    let report = build_report(&old_dir, None).unwrap();
+    assert_eq!(report.rows.len(), 3);
+    for (row, p) in report.rows.iter().zip(&old) {
+        check_policy_without_capacity(row, p);
+        // `seized_collateral` is a `lending-v1` column: LaR95 is always there.
+        let seized: Vec<f64> = p
+            .repaid
+            .iter()
+            .zip(&p.penalty)
+            .map(|(r, q)| r + q)
+            .collect();
+        assert!(close(row.lar95, quantile7(&seized, 0.95)));
+        assert_eq!(row.borrowing_capacity, None);
+        assert_eq!(row.borrowing_power, None);
+        assert_eq!(row.borrow_usage, None);
+        assert_eq!(row.dust_bad_debt_mean, None);
+        assert_eq!(row.blocked_mean, None);
+        assert_eq!(row.time_to_liquidate_mean, None);
+    }
+    let csv = report.csv();
+    for column in [
+        "dust_bad_debt_mean",
+        "blocked_mean",
+        "time_to_liquidate_mean",
+        "borrowing_capacity",
+        "borrowing_power",
+        "borrow_usage",
+    ] {
+        assert_eq!(csv_value(&csv, 1, column), "", "{column}");
+    }
+    let md = report.markdown();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| old | aave-like |"))
+        .unwrap();
+    assert_eq!(row.matches("| n/a ").count(), 6, "{row}");
+    // The written Parquet file holds nulls there.
+    let files = write_report(&report, &tmp.path().join("report-old"), false).unwrap();
+    let df = LazyFrame::scan_parquet(
+        PlRefPath::try_from_path(&files.parquet).unwrap(),
+        ScanArgsParquet::default(),
+    )
+    .unwrap()
+    .collect()
+    .unwrap();
+    for column in ["blocked_mean", "borrow_usage", "time_to_liquidate_mean"] {
+        assert_eq!(df.column(column).unwrap().null_count(), 3, "{column}");
+    }
+
+    // A batch of a new and an old run: each keeps its own figures.
+    let report = build_report(tmp.path(), None).unwrap();
+    assert_eq!(report.rows.len(), 6);
+    for (row, p) in report.rows[..3].iter().zip(&new) {
+        assert_eq!(row.run, "a-new");
+        check_policy(row, p, &new[0]);
+    }
+    for row in &report.rows[3..] {
+        assert_eq!(row.run, "b-old");
+        assert_eq!(row.blocked_mean, None);
+        assert_eq!(row.borrowing_power, None);
+    }
 }

@@ -36,7 +36,8 @@ pub fn write(df: &mut DataFrame, file: &Path, kv: Vec<(String, String)>) {
 }
 
 /// Per policy: bad debt, liquidations, repaid, penalty, slippage per path, and the
-/// policy's borrowing capacity.
+/// policy's borrowing capacity. The friction columns of a path follow from these (see
+/// [`PolicyData::dust`], [`PolicyData::blocked`], [`PolicyData::time_to_liquidate`]).
 pub struct PolicyData {
     pub name: String,
     pub borrowing_capacity: f64,
@@ -45,6 +46,29 @@ pub struct PolicyData {
     pub repaid: Vec<f64>,
     pub penalty: Vec<f64>,
     pub slippage: Vec<f64>,
+}
+
+impl PolicyData {
+    /// `dust_bad_debt` of path `i`: a tenth of the bad debt on every third path.
+    pub fn dust(&self, i: usize) -> f64 {
+        if i.is_multiple_of(3) {
+            0.1 * self.bad_debt[i]
+        } else {
+            0.0
+        }
+    }
+
+    /// `blocked_liquidity`, `blocked_capacity`, `blocked_outage`, `blocked_gas` of path `i`.
+    pub fn blocked(&self, i: usize) -> [i64; 4] {
+        let l = self.liquidations[i];
+        [l % 5, (i % 4) as i64, l % 3, i64::from(i.is_multiple_of(7))]
+    }
+
+    /// `mean_time_to_liquidate` of path `i`: null on paths without a liquidation and on
+    /// every fifth path (as if no account were liquidated there).
+    pub fn time_to_liquidate(&self, i: usize) -> Option<f64> {
+        (self.liquidations[i] > 0 && !i.is_multiple_of(5)).then_some(1.0 + (i % 4) as f64 * 0.75)
+    }
 }
 
 /// Policies with heavy-tailed bad debt, about 40 % of paths at zero; the second policy's
@@ -118,6 +142,8 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
     let mut minh: Vec<Option<f64>> = vec![];
     let mut power = vec![];
     let mut capacity: Vec<Option<f64>> = vec![];
+    let (mut profit, mut gap, mut dust, mut ttl) = (vec![], vec![], vec![], vec![]);
+    let mut blocked: [Vec<i64>; 4] = Default::default();
     for p in data {
         for i in 0..n {
             sc.push(scenario.to_owned());
@@ -138,8 +164,16 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
             minh.push(Some(0.9));
             power.push(1.0e8 * p.borrowing_capacity);
             capacity.push(Some(p.borrowing_capacity));
+            profit.push(p.penalty[i] - p.slippage[i]);
+            gap.push(0.0);
+            dust.push(p.dust(i));
+            for (kind, b) in blocked.iter_mut().zip(p.blocked(i)) {
+                kind.push(b);
+            }
+            ttl.push(p.time_to_liquidate(i));
         }
     }
+    let [b_liquidity, b_capacity, b_outage, b_gas] = blocked;
     let mut df = df!(
         "scenario" => sc, "policy" => pol, "path" => path, "bad_debt" => bad,
         "insolvent_accounts" => ins, "liquidations" => liq, "liquidated_accounts" => liq_acc,
@@ -147,6 +181,9 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
         "slippage_cost" => slip, "initial_debt" => idebt, "initial_collateral" => icoll,
         "capital_efficiency" => eff, "first_bad_debt_step" => first, "min_health" => minh,
         "initial_borrowing_power" => power, "borrowing_capacity" => capacity,
+        "liquidator_profit" => profit, "oracle_gap" => gap, "blocked_liquidity" => b_liquidity,
+        "blocked_capacity" => b_capacity, "blocked_outage" => b_outage, "blocked_gas" => b_gas,
+        "dust_bad_debt" => dust, "mean_time_to_liquidate" => ttl,
     )
     .unwrap();
     write(
@@ -162,13 +199,37 @@ pub fn write_run(dir: &Path, scenario: &str, seed: u64, data: &[PolicyData], ste
 /// Rewrites `dir/summary.parquet` without the borrowing-power columns, as a crunch
 /// before them wrote it.
 pub fn drop_borrowing_columns(dir: &Path, scenario: &str, seed: u64) {
+    drop_columns(
+        dir,
+        scenario,
+        seed,
+        &["initial_borrowing_power", "borrowing_capacity"],
+    );
+}
+
+/// The columns crunch added to the summary after the `lending-v1` specification's.
+pub const NEWER_COLUMNS: [&str; 10] = [
+    "initial_borrowing_power",
+    "borrowing_capacity",
+    "liquidator_profit",
+    "oracle_gap",
+    "blocked_liquidity",
+    "blocked_capacity",
+    "blocked_outage",
+    "blocked_gas",
+    "dust_bad_debt",
+    "mean_time_to_liquidate",
+];
+
+/// Rewrites `dir/summary.parquet` without `columns`, as an older crunch wrote it.
+pub fn drop_columns(dir: &Path, scenario: &str, seed: u64, columns: &[&str]) {
     let file = dir.join("summary.parquet");
     let mut df = LazyFrame::scan_parquet(
         PlRefPath::try_from_path(&file).unwrap(),
         ScanArgsParquet::default(),
     )
     .unwrap()
-    .drop(cols(["initial_borrowing_power", "borrowing_capacity"]))
+    .drop(cols(columns.iter().copied()))
     .collect()
     .unwrap();
     let n = df.column("path").unwrap().n_unique().unwrap();
