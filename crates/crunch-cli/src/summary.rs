@@ -18,6 +18,9 @@ pub struct PolicyStats {
     /// Capital efficiency (initial debt / initial collateral) of the first path run; it is
     /// the same on every path because `p[0]` is fixed.
     pub capital_efficiency: Option<f64>,
+    /// Borrowing capacity (borrowing power / collateral value at step 0) of the first path
+    /// run; the same on every path.
+    pub borrowing_capacity: Option<f64>,
 }
 
 /// Statistics of each policy from its rows of `summary.parquet` (in path order).
@@ -31,6 +34,7 @@ pub fn policy_stats(policy: &str, summaries: &[&SummaryRow]) -> PolicyStats {
         p99_bad_debt: type7_quantile(&bad, 0.99),
         mean_liquidations: summaries.iter().map(|s| s.liquidations as f64).sum::<f64>() / n as f64,
         capital_efficiency: summaries.first().and_then(|s| s.capital_efficiency),
+        borrowing_capacity: summaries.first().and_then(|s| s.borrowing_capacity),
     }
 }
 
@@ -54,16 +58,20 @@ pub fn render_table(stats: &[PolicyStats]) -> String {
         .unwrap_or(0)
         .max(6);
     let mut out = format!(
-        "{:<width$}  {:>16}  {:>16}  {:>16}  {:>10}\n",
-        "policy", "mean bad debt", "p99 bad debt", "mean liquidations", "cap. eff."
+        "{:<width$}  {:>16}  {:>16}  {:>16}  {:>10}  {:>10}\n",
+        "policy", "mean bad debt", "p99 bad debt", "mean liquidations", "cap. eff.", "borrow cap."
     );
+    let percent =
+        |x: Option<f64>| x.map_or_else(|| "n/a".to_owned(), |e| format!("{:.2} %", e * 100.0));
     for s in stats {
-        let eff = s
-            .capital_efficiency
-            .map_or_else(|| "n/a".to_owned(), |e| format!("{:.2} %", e * 100.0));
         out += &format!(
-            "{:<width$}  {:>16.2}  {:>16.2}  {:>16.2}  {:>10}\n",
-            s.policy, s.mean_bad_debt, s.p99_bad_debt, s.mean_liquidations, eff
+            "{:<width$}  {:>16.2}  {:>16.2}  {:>16.2}  {:>10}  {:>10}\n",
+            s.policy,
+            s.mean_bad_debt,
+            s.p99_bad_debt,
+            s.mean_liquidations,
+            percent(s.capital_efficiency),
+            percent(s.borrowing_capacity)
         );
     }
     out
@@ -83,6 +91,7 @@ mod tests {
                 bad_debt: i as f64,
                 liquidations: 2,
                 capital_efficiency: Some(0.5),
+                borrowing_capacity: Some(0.8),
             })
             .collect();
         let st = policy_stats("p", &s.iter().collect::<Vec<_>>());
@@ -91,6 +100,6 @@ mod tests {
         assert_eq!(st.mean_liquidations, 2.0);
         let table = render_table(&[st]);
         assert!(table.contains("198.01"));
-        assert!(table.contains("50.00 %"));
+        assert!(table.contains("50.00 %") && table.contains("80.00 %"));
     }
 }

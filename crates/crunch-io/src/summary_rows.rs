@@ -20,6 +20,8 @@ pub struct SummaryRow {
     pub liquidations: i64,
     /// The `capital_efficiency` column (ratio), null as `None`.
     pub capital_efficiency: Option<f64>,
+    /// The `borrowing_capacity` column (ratio), null as `None`.
+    pub borrowing_capacity: Option<f64>,
 }
 
 /// The rows of the summary file `path`, in file order.
@@ -57,12 +59,18 @@ pub fn read_summary_rows(path: &Path) -> Result<Vec<SummaryRow>, IoError> {
             .ok_or_else(|| {
                 layout("column \"capital_efficiency\" is not a float64 column".into())
             })?;
+        let capacity = column("borrowing_capacity")?
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| {
+                layout("column \"borrowing_capacity\" is not a float64 column".into())
+            })?;
         for r in 0..batch.num_rows() {
             rows.push(SummaryRow {
                 policy: policy.value(r).to_owned(),
                 bad_debt: bad_debt.value(r),
                 liquidations: liquidations.value(r),
                 capital_efficiency: efficiency.is_valid(r).then(|| efficiency.value(r)),
+                borrowing_capacity: capacity.is_valid(r).then(|| capacity.value(r)),
             });
         }
     }
