@@ -192,11 +192,45 @@ impl RuleSet {
     }
 }
 
+/// An efficiency-mode category (Aave v3 e-mode): an account whose collateral is all in
+/// the category's assets borrows and is liquidated at the category's terms, for every
+/// one of its assets, instead of the policy's. Membership is decided on the initial book.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EMode {
+    /// The category's asset indices.
+    pub assets: Vec<usize>,
+    /// Loan-to-value of the category.
+    pub ltv: f64,
+    /// Liquidation threshold of the category.
+    pub lt: f64,
+    /// Liquidation bonus of the category.
+    pub bonus: f64,
+}
+
+impl EMode {
+    /// Whether an account holding `collateral(i)` of asset `i` (`assets` assets) is in the
+    /// category: it holds some collateral, all of it in the category's assets.
+    pub fn admits(&self, assets: usize, collateral: impl Fn(usize) -> f64) -> bool {
+        let mut any = false;
+        for i in 0..assets {
+            if collateral(i) > 0.0 {
+                if !self.assets.contains(&i) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        any
+    }
+}
+
 /// Every friction of a scenario. The default has none: the engine runs `lending-v1`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Frictions {
     /// The protocol's liquidation rules.
     pub rules: RuleSet,
+    /// An e-mode category, if the protocol has one.
+    pub emode: Option<EMode>,
     /// Oracle per asset index (`None`: the protocol sees the market price). Empty or
     /// shorter than the asset list means no oracle for the remaining assets.
     pub oracles: Vec<Option<OracleSpec>>,
@@ -209,6 +243,7 @@ impl Frictions {
     pub fn active(&self) -> bool {
         self.oracles.iter().any(Option::is_some)
             || self.liquidators.is_some()
+            || self.emode.is_some()
             || self.rules != RuleSet::LendingV1
     }
 

@@ -16,7 +16,8 @@ pub mod state;
 
 pub use book::Book;
 pub use frictions::{
-    Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet, Spike, Window,
+    EMode, Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet, Spike,
+    Window,
 };
 pub use market::{AssetSpec, MarketSpec};
 pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};

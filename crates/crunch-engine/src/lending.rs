@@ -8,7 +8,7 @@
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
-    Book, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
+    Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
 };
 use thiserror::Error;
@@ -116,7 +116,14 @@ pub fn simulate_path(
         first_liquidatable,
         gas_blocked,
         terms,
+        emode: in_emode,
     } = scratch;
+    let emode = frictions.emode.as_ref();
+    if let Some(e) = emode {
+        for (j, member) in in_emode.iter_mut().enumerate() {
+            *member = e.admits(a, |i| coll[i * n + j]);
+        }
+    }
     let rules = (frictions.rules != RuleSet::LendingV1).then_some(frictions.rules);
     // Frictions need every account's health at every step: the reference scan.
     let scan = if frictions.active() {
@@ -198,7 +205,14 @@ pub fn simulate_path(
             t: t as u32,
             first_liquidatable: &mut first_liquidatable[..],
             with_collateral: 0,
-            rules: rules.map(|r| (r, &requirements.lt[..], &mut terms[..])),
+            rules: (rules.is_some() || emode.is_some()).then(|| {
+                (
+                    rules.unwrap_or_default(),
+                    &requirements.lt[..],
+                    &mut terms[..],
+                )
+            }),
+            emode: emode.map(|e| (e, &in_emode[..])),
             close_factor: requirements.close_factor,
             bonus: &requirements.bonus,
             admission: &admission,
@@ -212,6 +226,9 @@ pub fn simulate_path(
         let full_pass = t == 0 || scan == ScanMode::Exhaustive;
         if full_pass {
             health_numerators(coll, n, o, &requirements.lt, num);
+            if let Some(e) = emode {
+                emode_numerators(coll, n, o, e, in_emode, num);
+            }
             liquidatable(debt, num, health, order, &mut min_health);
             if t > 0 {
                 for &j in order.iter() {
@@ -232,6 +249,9 @@ pub fn simulate_path(
         if record.health_step == Some(t) {
             if !full_pass {
                 health_numerators(coll, n, o, &requirements.lt, num);
+                if let Some(e) = emode {
+                    emode_numerators(coll, n, o, e, in_emode, num);
+                }
             }
             let samples = debt.iter().zip(num.iter()).enumerate();
             out.health.extend(
@@ -255,9 +275,12 @@ pub fn simulate_path(
             for (j, &d) in debt.iter().enumerate() {
                 let v = collateral_value(coll, n, a, j, p);
                 summary.initial_collateral += v;
-                summary.initial_borrowing_power += (0..a)
-                    .map(|i| coll[i * n + j] * p[i] * requirements.ltv[i])
-                    .sum::<f64>();
+                let ltv = |i: usize| match emode {
+                    Some(e) if in_emode[j] => e.ltv,
+                    _ => requirements.ltv[i],
+                };
+                summary.initial_borrowing_power +=
+                    (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>();
                 any_insolvent |= d > v;
             }
             if any_insolvent {
@@ -303,7 +326,7 @@ pub fn simulate_path(
                 blocked: &mut blocked,
                 gas_blocked: &mut gas_blocked[..],
                 first_liquidatable: &first_liquidatable[..],
-                terms: rules.is_some().then_some(&terms[..]),
+                terms: (rules.is_some() || emode.is_some()).then_some(&terms[..]),
                 time_to_liquidate: &mut time_to_liquidate,
                 close_factor: requirements.close_factor,
                 bonus,
@@ -440,6 +463,25 @@ fn finish_summary(summary: &mut PathSummary, min_health: f64, time_to_liquidate:
     summary.borrowing_capacity = (summary.initial_collateral > 0.0)
         .then(|| summary.initial_borrowing_power / summary.initial_collateral);
     summary.min_health = min_health.is_finite().then_some(min_health);
+}
+
+/// For the accounts of an e-mode category, `num[j] = sum_i c[j][i] * p[i] * lt` with the
+/// category's `lt` for every asset.
+fn emode_numerators(
+    coll: &[f64],
+    n: usize,
+    p: &[f64],
+    e: &EMode,
+    member: &[bool],
+    num: &mut [f64],
+) {
+    for (j, x) in num.iter_mut().enumerate().filter(|&(j, _)| member[j]) {
+        *x = p
+            .iter()
+            .enumerate()
+            .map(|(i, &pi)| coll[i * n + j] * pi * e.lt)
+            .sum();
+    }
 }
 
 /// `num[j] = sum_i c[j][i] * p[i] * lt_i`, evaluated left to right as the spec writes it.
@@ -690,6 +732,8 @@ struct Intake<'s> {
     /// A rule-set other than `lending-v1`, the policy's `lt` per asset, and where each
     /// account's terms under it go.
     rules: Option<(RuleSet, &'s [f64], &'s mut [LiquidationTerms])>,
+    /// The e-mode category and each account's membership.
+    emode: Option<(&'s EMode, &'s [bool])>,
     close_factor: f64,
     bonus: &'s [f64],
     /// Admission at `Q = 0` per asset (pruned walk with liquidity on), else `None`.
@@ -724,7 +768,11 @@ impl Intake<'_> {
         }
         let (close_factor, bonus) = match &mut self.rules {
             Some((rules, lt, terms)) => {
-                let t = rules.terms(h, d, held, self.close_factor, self.bonus[k], lt[k]);
+                let (bonus, lt) = match self.emode {
+                    Some((e, member)) if member[j as usize] => (e.bonus, e.lt),
+                    _ => (self.bonus[k], lt[k]),
+                };
+                let t = rules.terms(h, d, held, self.close_factor, bonus, lt);
                 terms[j as usize] = t;
                 (t.close_factor, t.bonus)
             }

@@ -52,6 +52,8 @@ pub struct Scratch {
     /// Each liquidatable account's close factor and bonus at the current step under the
     /// scenario's rule-set (used only with a rule-set other than `lending-v1`).
     pub(crate) terms: Vec<LiquidationTerms>,
+    /// Whether each account is in the scenario's e-mode category (decided on the book).
+    pub(crate) emode: Vec<bool>,
 }
 
 impl Scratch {
@@ -86,6 +88,7 @@ impl Scratch {
                 };
                 n
             ],
+            emode: vec![false; n],
         }
     }
 

@@ -4,8 +4,8 @@
 //! the comments. ETH: ltv 0.8, lt 0.825, bonus 0.05; close factor 0.5; debt in USDC.
 
 use crunch_core::{
-    AssetSpec, Book, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome, PricePath,
-    RuleSet, Window,
+    AssetSpec, Book, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome,
+    PricePath, RuleSet, Window,
 };
 use crunch_engine::{RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
 use crunch_policy::{AssetTerms, StaticLtv};
@@ -287,4 +287,48 @@ fn morpho_and_euler_repay_the_whole_debt_at_their_incentives() {
     close(euler.events[0].repaid, 800.0);
     close(euler.events[0].seized, 800.0 / h);
     assert_eq!(euler.summary.bad_debt, 0.0);
+}
+
+/// An e-mode category of USDC alone (ltv 0.97, lt 0.975, bonus 1 %) on a market of ETH
+/// and USDC, where the policy gives USDC no terms (`lt = 0`): an account with 1,000 USDC
+/// against 800 is in the category and, with USDC at 0.85, has `H = 850 * 0.975 / 800 =
+/// 1.036`: safe. At 0.80, `H = 0.975`: half its debt is repaid at the category's bonus,
+/// `S = 400 * 1.01 = 404`. An account that also holds ETH is not in the category: its USDC
+/// counts for nothing and it is liquidated on its ETH alone.
+#[test]
+fn an_emode_category_lends_and_liquidates_at_its_own_terms() {
+    let m = market(None);
+    let emode = Frictions {
+        emode: Some(EMode {
+            assets: vec![1],
+            ltv: 0.97,
+            lt: 0.975,
+            bonus: 0.01,
+        }),
+        ..Frictions::default()
+    };
+    let usdc_path = |usdc: f64| {
+        let mut p = PricePath::new(1, 2);
+        p.row_mut(0).copy_from_slice(&[1000.0, 1.0]);
+        p.row_mut(1).copy_from_slice(&[1000.0, usdc]);
+        p
+    };
+    let mut b = Book::new(2);
+    b.push("in".into(), &[0.0, 1000.0], 800.0);
+    b.push("mixed".into(), &[1.0, 1000.0], 800.0);
+    let safe = run(&m, &emode, &b, &usdc_path(0.85));
+    // The mixed account is safe on its ETH alone: 1,000 * 0.825 = 825 > 800.
+    assert!(safe.events.is_empty());
+    // Borrowing power at step 0: 1,000 * 0.97 for the member, 1,000 * 0.8 for the other.
+    close(safe.summary.initial_borrowing_power, 970.0 + 800.0);
+    let dip = run(&m, &emode, &b, &usdc_path(0.80));
+    assert_eq!(dip.events.len(), 1);
+    let e = dip.events[0];
+    assert_eq!((e.account, e.asset), (0, 1));
+    close(e.repaid, 400.0);
+    close(e.seized, 404.0);
+    // Without the category the member's USDC counts for nothing: H = 0, liquidated at once
+    // (the seized asset is still USDC, the largest holding, at the policy's zero bonus).
+    let plain = run(&m, &Frictions::default(), &b, &usdc_path(0.85));
+    assert!(plain.events.iter().any(|e| e.account == 0));
 }

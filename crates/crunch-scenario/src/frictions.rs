@@ -1,9 +1,11 @@
 //! Validation of the friction tables `[oracle.SYMBOL]`, `[liquidators]` and `[protocol]`.
 //! Every problem is recorded with its line and key.
 
-use crate::raw::{RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
+use crate::raw::{RawEMode, RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
 use crate::validate::Validator;
-use crunch_core::{Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window};
+use crunch_core::{
+    EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window,
+};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -40,8 +42,12 @@ impl Validator<'_> {
                 }
             }
         }
+        let emode = protocol
+            .and_then(|p| p.get_ref().emode.as_ref())
+            .map(|e| self.emode(e, market));
         Frictions {
             rules: protocol.map_or(RuleSet::LendingV1, |p| self.rules(p.get_ref())),
+            emode,
             oracles,
             liquidators: liquidators.map(|l| self.liquidators(l, steps)),
         }
@@ -50,7 +56,10 @@ impl Validator<'_> {
     /// `[protocol]`: the rule-set and its parameters; a parameter of another rule-set is
     /// refused.
     fn rules(&mut self, raw: &RawProtocol) -> RuleSet {
-        let name = raw.rules.get_ref().as_str();
+        let name = raw
+            .rules
+            .as_ref()
+            .map_or("lending-v1", |r| r.get_ref().as_str());
         let params: [(&str, &Option<SNum>); 4] = [
             ("full_close_health", &raw.full_close_health),
             ("full_close_below", &raw.full_close_below),
@@ -63,7 +72,7 @@ impl Validator<'_> {
             "lending-v1" | "morpho-blue" => &[],
             other => {
                 self.issue(
-                    raw.rules.span(),
+                    raw.rules.as_ref().map_or(0..0, |r| r.span()),
                     "protocol.rules",
                     format!(
                         "unknown rule-set `{other}` (known: lending-v1, aave-v3.3, \
@@ -124,6 +133,51 @@ impl Validator<'_> {
                 ),
             },
             _ => RuleSet::LendingV1,
+        }
+    }
+
+    /// `[protocol.emode]`: known assets, `0 <= ltv <= lt < 1`, `bonus >= 0`.
+    fn emode(&mut self, raw: &Spanned<RawEMode>, market: &MarketSpec) -> EMode {
+        let e = raw.get_ref();
+        let mut assets = Vec::new();
+        for symbol in e.assets.get_ref() {
+            match market.index_of(symbol) {
+                Some(i) => assets.push(i),
+                None => self.issue(
+                    e.assets.span(),
+                    "protocol.emode.assets",
+                    format!("unknown asset `{symbol}` (not declared in [[assets]])"),
+                ),
+            }
+        }
+        if assets.is_empty() {
+            self.issue(
+                e.assets.span(),
+                "protocol.emode.assets",
+                "must name at least one asset",
+            );
+        }
+        let unit = |v: f64| (0.0..1.0).contains(&v);
+        let ltv = self.num(&e.ltv, "protocol.emode.ltv", unit, "must be in [0, 1)");
+        let lt = self.num(&e.lt, "protocol.emode.lt", unit, "must be in [0, 1)");
+        if ltv > lt {
+            self.issue(
+                e.ltv.span(),
+                "protocol.emode.ltv",
+                format!("must be <= lt ({lt}), got {ltv}"),
+            );
+        }
+        let bonus = self.num(
+            &e.bonus,
+            "protocol.emode.bonus",
+            non_negative,
+            "must be >= 0",
+        );
+        EMode {
+            assets,
+            ltv,
+            lt,
+            bonus,
         }
     }
 

@@ -56,11 +56,22 @@ pub(crate) struct RawScenario {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProtocol {
-    pub rules: Spanned<String>,
+    pub rules: Option<Spanned<String>>,
     pub full_close_health: Option<SNum>,
     pub full_close_below: Option<SNum>,
     pub min_leftover: Option<SNum>,
     pub max_discount: Option<SNum>,
+    pub emode: Option<Spanned<RawEMode>>,
+}
+
+/// `[protocol.emode]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEMode {
+    pub assets: Spanned<Vec<String>>,
+    pub ltv: SNum,
+    pub lt: SNum,
+    pub bonus: SNum,
 }
 
 /// `[oracle.SYMBOL]`.

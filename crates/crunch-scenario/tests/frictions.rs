@@ -4,7 +4,7 @@
 mod common;
 
 use common::scenario;
-use crunch_core::{Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
+use crunch_core::{EMode, Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
 use crunch_scenario::parse_scenario;
 use std::path::Path;
 
@@ -170,4 +170,27 @@ fn protocol_rule_sets_parse_with_defaults_and_refuse_foreign_keys() {
         let e = rules(tail).unwrap_err();
         assert!(e.contains(want) && e.contains("line "), "{tail}:\n{e}");
     }
+}
+
+#[test]
+fn an_emode_category_parses_and_is_checked() {
+    let f = parse("[protocol.emode]\nassets = [\"USDC\"]\nltv = 0.97\nlt = 0.975\nbonus = 0.01\n")
+        .unwrap();
+    assert_eq!(f.rules, RuleSet::LendingV1);
+    assert_eq!(
+        f.emode,
+        Some(EMode {
+            assets: vec![1],
+            ltv: 0.97,
+            lt: 0.975,
+            bonus: 0.01
+        })
+    );
+    let e = parse("[protocol.emode]\nassets = [\"DOGE\"]\nltv = 0.98\nlt = 0.975\nbonus = 0.01\n")
+        .unwrap_err();
+    assert!(
+        e.contains("`protocol.emode.assets`: unknown asset `DOGE`")
+            && e.contains("`protocol.emode.ltv`: must be <= lt (0.975), got 0.98"),
+        "{e}"
+    );
 }
