@@ -5,48 +5,19 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use polars::prelude::*;
 
-fn crunch(args: &[&OsStr]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin!("crunch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// The error message of a failed command.
-fn refused(output: Output) -> String {
-    assert!(!output.status.success(), "the command succeeded");
-    String::from_utf8(output.stderr).unwrap()
-}
+mod common;
+use common::{crunch, ok, refused, run_args};
 
 /// Runs the shipped scenario `name` with `paths` paths and `extra` arguments into `out`.
 fn run(name: &str, paths: &str, out: &Path, extra: &[&str]) -> Output {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../scenarios")
         .join(format!("{name}.toml"));
-    let mut args = vec![
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-        "--paths".as_ref(),
-        paths.as_ref(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    crunch(&args)
+    crunch(&run_args(&scenario, out, paths, extra))
 }
 
 fn dataset(results: &[&Path], out: &Path, extra: &[&str]) -> Output {

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{files, ok, refused, run_args};
+
 /// Paths of the interrupted runs, in parts of [`CHECKPOINT`] path: 24 parts.
 const PATHS: &str = "24";
 const CHECKPOINT: &str = "1";
@@ -33,19 +36,10 @@ fn scenario(dir: &Path) -> PathBuf {
     path
 }
 
-/// The arguments of `crunch run` of `scenario` into `out` with `extra` arguments.
+/// The arguments of `crunch run` of `scenario` into `out` with `PATHS` paths and `extra`
+/// arguments.
 fn args<'a>(scenario: &'a Path, out: &'a Path, extra: &'a [&'a str]) -> Vec<&'a OsStr> {
-    let mut args: Vec<&OsStr> = vec![
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-        "--paths".as_ref(),
-        PATHS.as_ref(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    args
+    run_args(scenario, out, PATHS, extra)
 }
 
 fn run(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
@@ -62,36 +56,6 @@ fn spawn(scenario: &Path, out: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn refused(output: &Output) -> String {
-    assert!(!output.status.success(), "the command succeeded");
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-/// Every file of `dir`, by name, with its bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 /// The finished parts in the work directory of the run into `out`.
@@ -131,7 +95,7 @@ fn wait_for_parts(child: &mut Child, out: &Path, parts: usize) {
 /// The uninterrupted run, in one part (the default checkpoint size exceeds the paths).
 fn reference(root: &Path, scenario: &Path) -> Vec<(String, Vec<u8>)> {
     let whole = root.join("whole");
-    ok(&run(scenario, &whole, &[]));
+    ok(run(scenario, &whole, &[]));
     let whole = files(&whole);
     assert_eq!(whole.len(), 4);
     whole
@@ -167,13 +131,13 @@ fn a_killed_run_is_resumed_to_the_bytes_of_an_uninterrupted_run() {
     );
 
     // Neither a plain run nor a resume with other settings mixes with the kept parts.
-    let e = refused(&run(&scenario, &out, &["--checkpoint-paths", CHECKPOINT]));
+    let e = refused(run(&scenario, &out, &["--checkpoint-paths", CHECKPOINT]));
     assert!(
         e.contains(&format!("an interrupted run left {kept} finished part(s)"))
             && e.contains("pass --resume to finish it, or --force"),
         "{e}"
     );
-    let e = refused(&run(
+    let e = refused(run(
         &scenario,
         &out,
         &["--checkpoint-paths", CHECKPOINT, "--resume", "--seed", "8"],
@@ -185,7 +149,7 @@ fn a_killed_run_is_resumed_to_the_bytes_of_an_uninterrupted_run() {
     );
     assert_eq!(finished_parts(&out), kept);
 
-    let stdout = ok(&run(
+    let stdout = ok(run(
         &scenario,
         &out,
         &[
@@ -236,7 +200,7 @@ fn ctrl_c_stops_the_run_says_what_was_kept_and_resume_finishes_it() {
     );
     assert!(!out.exists());
 
-    ok(&run(
+    ok(run(
         &scenario,
         &out,
         &["--checkpoint-paths", CHECKPOINT, "--resume"],
@@ -271,18 +235,19 @@ fn a_failed_write_is_an_error_that_keeps_the_parts_for_resume() {
         .args(&command)
         .output()
         .unwrap();
-    let e = refused(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let e = refused(output);
     assert!(
         e.contains("File too large")
             && e.contains(&format!("writing {}", out.display()))
             && e.contains("--resume to finish the rest"),
         "{e}"
     );
-    assert!(!String::from_utf8_lossy(&output.stdout).contains("results in"));
+    assert!(!stdout.contains("results in"));
     assert!(!out.exists());
     assert_eq!(finished_parts(&out), PARTS);
 
-    ok(&run(
+    ok(run(
         &scenario,
         &out,
         &["--checkpoint-paths", CHECKPOINT, "--resume"],
@@ -296,7 +261,7 @@ fn an_unwritable_output_directory_is_a_clear_error() {
     let scenario = scenario(root.path());
     let file = root.path().join("file");
     fs::write(&file, "not a directory").unwrap();
-    let e = refused(&run(&scenario, &file.join("out"), &[]));
+    let e = refused(run(&scenario, &file.join("out"), &[]));
     assert!(
         e.contains(&format!("{}: cannot create the directory", file.display())),
         "{e}"
@@ -313,7 +278,7 @@ fn an_unwritable_output_directory_is_a_clear_error() {
         eprintln!("skipped the permission case: this user writes into read-only directories");
         return;
     }
-    let e = refused(&run(&scenario, &locked.join("out"), &[]));
+    let e = refused(run(&scenario, &locked.join("out"), &[]));
     assert!(e.contains("Permission denied"), "{e}");
     assert_eq!(fs::read_dir(&locked).unwrap().count(), 0);
 }

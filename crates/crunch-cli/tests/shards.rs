@@ -4,11 +4,12 @@
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 mod common;
+use common::{crunch, files, ok, refused, run_args};
 
 /// Paths of every run here: enough for `health.parquet` to span several record batches
 /// (65,536 rows each) and for the batches to straddle shard boundaries.
@@ -31,22 +32,6 @@ fn quickstart_with_all_outputs(dir: &Path) -> PathBuf {
     path
 }
 
-fn crunch(args: &[&OsStr]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin!("crunch"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// Runs `scenario` with `PATHS` paths and `extra` arguments into `out`.
 fn run(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
     run_paths(scenario, out, PATHS, extra)
@@ -54,17 +39,7 @@ fn run(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
 
 /// Runs `scenario` with `paths` paths and `extra` arguments into `out`.
 fn run_paths(scenario: &Path, out: &Path, paths: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-        "--paths".as_ref(),
-        paths.as_ref(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    crunch(&args)
+    crunch(&run_args(scenario, out, paths, extra))
 }
 
 fn merge(shards: &[&Path], out: &Path, extra: &[&str]) -> Output {
@@ -73,26 +48,6 @@ fn merge(shards: &[&Path], out: &Path, extra: &[&str]) -> Output {
     args.extend(["--out".as_ref(), out.as_os_str()]);
     args.extend(extra.iter().map(OsStr::new));
     crunch(&args)
-}
-
-/// The error message of a failed command.
-fn refused(output: Output) -> String {
-    assert!(!output.status.success(), "the command succeeded");
-    String::from_utf8(output.stderr).unwrap()
-}
-
-/// Every file of `dir`, by name, with its bytes.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, fs::read(e.path()).unwrap())
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 /// The key-value metadata of a Parquet file.

@@ -307,8 +307,7 @@ pub fn simulate_path(
                 blocked.outage += members.len() as u64;
                 continue;
             }
-            // The market value of a unit the protocol values at o[k] (1 without an
-            // oracle), and the bonus that leaves a liquidator the same margin at the gate.
+            // The market value of a unit the protocol values at o[k] (1 without an oracle).
             let scale = if o[k] == p[k] { 1.0 } else { p[k] / o[k] };
             let bonus = requirements.bonus[k];
             let mut walk = AssetWalk {
@@ -316,11 +315,7 @@ pub fn simulate_path(
                 n,
                 price: o[k],
                 scale,
-                bonus_eff: if scale == 1.0 {
-                    bonus
-                } else {
-                    1.0 - (1.0 - bonus) / scale
-                },
+                bonus_eff: gate_bonus(bonus, scale),
                 liquidators,
                 capacity: &mut capacity,
                 blocked: &mut blocked,
@@ -596,6 +591,18 @@ fn aggregate(debt: &[f64], coll: &[f64], n: usize, a: usize, p: &[f64]) -> StepA
     }
 }
 
+/// The bonus at which the liquidity gate admits a seizure when one unit of oracle value is
+/// worth `scale = p / o` at the market: the liquidator's margin
+/// `S scale (1 - s) - S (1 - bonus)` is positive exactly when `s < 1 - (1 - bonus) / scale`.
+/// Without an oracle (`scale == 1`) it is `bonus` itself, bit for bit (rule 4).
+fn gate_bonus(bonus: f64, scale: f64) -> f64 {
+    if scale == 1.0 {
+        bonus
+    } else {
+        1.0 - (1.0 - bonus) / scale
+    }
+}
+
 /// Liquidatable accounts with collateral that no liquidator took at one step, by reason.
 #[derive(Debug, Clone, Copy, Default)]
 struct Blocked {
@@ -841,8 +848,7 @@ impl AssetWalk<'_> {
             .map_or(0.0, |g| g.slippage(self.seized_value, market));
         let bonus_eff = match self.terms {
             None => self.bonus_eff,
-            Some(_) if self.scale == 1.0 => bonus,
-            Some(_) => 1.0 - (1.0 - bonus) / self.scale,
+            Some(_) => gate_bonus(bonus, self.scale),
         };
         let admitted = s < bonus_eff;
         if (self.gate.is_some() || self.liquidators.is_some()) && !admitted {

@@ -15,9 +15,9 @@ use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::error::IoError;
+use crate::error::{IoError, fs_err};
 use crate::merge::copy_rows;
-use crate::output_dir::OutputDir;
+use crate::output_dir::{OutputDir, occupied, parent_and_name, remove};
 use crate::parquet_file::ParquetFile;
 use crate::result_files::{column_schema, metadata, reader};
 
@@ -55,23 +55,9 @@ pub struct RunDir {
     _lock: File,
 }
 
-fn fs_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> IoError {
-    let path = path.to_owned();
-    move |cause| IoError::Fs {
-        path,
-        action,
-        cause,
-    }
-}
-
 /// The directory name of the part of units `r`.
 fn part_name(r: &Range<u64>) -> String {
     format!("units-{:020}-{:020}", r.start, r.end)
-}
-
-/// Whether `dir` exists and has at least one entry.
-fn occupied(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some()) || dir.is_file()
 }
 
 impl RunDir {
@@ -98,21 +84,12 @@ impl RunDir {
             path: target.to_owned(),
             problem,
         };
-        if !force && occupied(target) {
+        if !force && occupied(target)? {
             return Err(IoError::OutputExists {
                 path: target.to_owned(),
             });
         }
-        let name = target
-            .file_name()
-            .ok_or_else(|| refuse("the output path has no directory name".into()))?
-            .to_string_lossy()
-            .into_owned();
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(fs_err(&parent, "create the directory"))?;
+        let (parent, name) = parent_and_name(target)?;
         let work = parent.join(format!(".{name}.checkpoints"));
         let existed = work.is_dir();
         if !existed {
@@ -153,7 +130,7 @@ impl RunDir {
                 if path.file_name().is_some_and(|n| n == LOCK || n == PARTS) {
                     continue;
                 }
-                remove(&path)?;
+                remove(&path, "remove")?;
             }
             let dir = work.join(PARTS);
             if dir.is_dir() {
@@ -164,7 +141,7 @@ impl RunDir {
                         .zip(&done)
                         .any(|(r, &d)| d && path.file_name().is_some_and(|n| *n == *part_name(r)));
                     if !keep {
-                        remove(&path)?;
+                        remove(&path, "remove")?;
                     }
                 }
             }
@@ -302,18 +279,8 @@ impl RunDir {
     /// Removes the work directory and every part in it (a run that failed in a way that
     /// resuming cannot fix).
     pub fn discard(self) -> Result<(), IoError> {
-        remove(&self.work)
+        remove(&self.work, "remove")
     }
-}
-
-/// Removes a file or a directory tree.
-fn remove(path: &Path) -> Result<(), IoError> {
-    let result = if path.is_dir() {
-        fs::remove_dir_all(path)
-    } else {
-        fs::remove_file(path)
-    };
-    result.map_err(fs_err(path, "remove"))
 }
 
 /// Writes `text` to `path` through a temporary file and a rename.

@@ -15,7 +15,7 @@ use arrow_array::cast::AsArray;
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
 
-use crate::error::IoError;
+use crate::error::{IoError, fs_err};
 use crate::output_dir::OutputDir;
 use crate::parquet_file::{ParquetFile, Value};
 use crate::result_files::{
@@ -102,15 +102,6 @@ fn dataset_err(path: &Path, problem: String) -> IoError {
     IoError::Dataset {
         path: path.to_owned(),
         problem,
-    }
-}
-
-fn fs_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> IoError {
-    let path = path.to_owned();
-    move |source| IoError::Fs {
-        path,
-        action,
-        cause: source,
     }
 }
 

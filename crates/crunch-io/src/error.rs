@@ -1,7 +1,7 @@
 //! The error type of crunch-io; every variant names the file it is about.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crunch_book::BookError;
 use thiserror::Error;
@@ -209,4 +209,15 @@ pub enum IoError {
         /// What is wrong.
         problem: String,
     },
+}
+
+/// Wraps an I/O error on `path` while doing `action` ("create the directory", ...) as
+/// [`IoError::Fs`].
+pub(crate) fn fs_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> IoError {
+    let path = path.to_owned();
+    move |cause| IoError::Fs {
+        path,
+        action,
+        cause,
+    }
 }

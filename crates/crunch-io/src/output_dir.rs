@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::IoError;
+use crate::error::{IoError, fs_err};
 
 /// A directory of results written in a hidden staging directory beside its final place
 /// and moved there by [`commit`](Self::commit).
@@ -20,23 +20,54 @@ pub struct OutputDir {
     committed: bool,
 }
 
-fn fs_err(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> IoError {
-    let path = path.to_owned();
-    move |source| IoError::Fs {
-        path,
-        action,
-        cause: source,
-    }
-}
-
-/// Whether `dir` exists and has at least one entry (a non-directory counts as non-empty).
-fn occupied(dir: &Path) -> Result<bool, IoError> {
+/// Whether `dir` exists and has at least one entry (a non-directory counts as non-empty;
+/// a path under a file does not exist).
+pub(crate) fn occupied(dir: &Path) -> Result<bool, IoError> {
     match fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_some()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        // Missing, or under a path component that is a file: nothing there to replace;
+        // creating the parent reports the file in the way.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(false)
+        }
         Err(_) if dir.exists() => Ok(true),
         Err(e) => Err(fs_err(dir, "read the output directory")(e)),
     }
+}
+
+/// The parent of the output directory `dir` (created if missing; `.` for a bare name) and
+/// `dir`'s name. Hidden siblings of `dir` (staging and work directories) live in that
+/// parent, on the same file system, so that a rename moves them into place.
+pub(crate) fn parent_and_name(dir: &Path) -> Result<(PathBuf, String), IoError> {
+    let name = dir
+        .file_name()
+        .ok_or_else(|| IoError::Request {
+            path: dir.to_owned(),
+            problem: "the output path has no directory name".into(),
+        })?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(fs_err(&parent, "create the directory"))?;
+    Ok((parent, name))
+}
+
+/// Removes `path`, a directory tree or a file, reporting a failure as `action`.
+pub(crate) fn remove(path: &Path, action: &'static str) -> Result<(), IoError> {
+    let result = if path.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
+    result.map_err(fs_err(path, action))
 }
 
 impl OutputDir {
@@ -52,19 +83,7 @@ impl OutputDir {
                 path: dir.to_owned(),
             });
         }
-        let name = dir
-            .file_name()
-            .ok_or_else(|| IoError::Request {
-                path: dir.to_owned(),
-                problem: "the output path has no directory name".into(),
-            })?
-            .to_string_lossy()
-            .into_owned();
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(fs_err(&parent, "create the directory"))?;
+        let (parent, name) = parent_and_name(dir)?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(fs_err(&staging, "remove a stale directory"))?;
@@ -114,12 +133,7 @@ impl OutputDir {
             fs::rename(&self.staging, &target)
                 .map_err(fs_err(&target, "move results into place"))?;
             self.committed = true;
-            let remove = if aside.is_dir() {
-                fs::remove_dir_all(&aside)
-            } else {
-                fs::remove_file(&aside)
-            };
-            remove.map_err(fs_err(&aside, "remove the old directory"))?;
+            remove(&aside, "remove the old directory")?;
         } else {
             if target.exists() {
                 fs::remove_dir(&target).map_err(fs_err(&target, "replace the empty directory"))?;

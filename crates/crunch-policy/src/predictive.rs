@@ -437,24 +437,9 @@ impl PolicyState for PredictiveState<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_market as market;
     use crate::{Dynamic, DynamicParams};
-    use crunch_core::{AssetSpec, PricePath};
-
-    fn market() -> MarketSpec {
-        let a = |s: &str| AssetSpec {
-            symbol: s.into(),
-            price: 1.0,
-            sigma: 0.0,
-            mu: 0.0,
-            depth: None,
-            impact: 0.0,
-        };
-        MarketSpec {
-            assets: vec![a("ETH"), a("USDC")],
-            dt: 1.0,
-            phi: 0.0,
-        }
-    }
+    use crunch_core::PricePath;
 
     fn base() -> DynamicTerms {
         DynamicTerms {

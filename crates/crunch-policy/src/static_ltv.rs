@@ -107,23 +107,8 @@ impl PolicyState for StaticState<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crunch_core::{AssetSpec, PricePath};
-
-    fn market() -> MarketSpec {
-        let a = |s: &str| AssetSpec {
-            symbol: s.into(),
-            price: 1.0,
-            sigma: 0.0,
-            mu: 0.0,
-            depth: None,
-            impact: 0.0,
-        };
-        MarketSpec {
-            assets: vec![a("ETH"), a("USDC")],
-            dt: 1.0,
-            phi: 0.0,
-        }
-    }
+    use crate::test_market as market;
+    use crunch_core::PricePath;
 
     fn terms(ltv: f64, lt: f64, bonus: f64) -> Vec<(String, AssetTerms)> {
         vec![("ETH".into(), AssetTerms { ltv, lt, bonus })]

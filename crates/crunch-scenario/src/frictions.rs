@@ -2,20 +2,12 @@
 //! Every problem is recorded with its line and key.
 
 use crate::raw::{RawEMode, RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
-use crate::validate::Validator;
+use crate::validate::{Validator, non_negative, positive};
 use crunch_core::{
     EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window,
 };
 use std::collections::BTreeMap;
 use toml::Spanned;
-
-fn positive(v: f64) -> bool {
-    v.is_finite() && v > 0.0
-}
-
-fn non_negative(v: f64) -> bool {
-    v.is_finite() && v >= 0.0
-}
 
 impl Validator<'_> {
     /// `[oracle.SYMBOL]`, `[liquidators]` and `[protocol]`; `steps` bounds the windows

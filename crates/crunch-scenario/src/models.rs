@@ -2,7 +2,9 @@
 //! `[[market.shocks]]`. Every problem is recorded with its line and key.
 
 use crate::raw::{Num, RawMarket, RawRegimes, SNum};
-use crate::validate::{ParametricSpec, PriceFileSpec, SourceSpec, Validator};
+use crate::validate::{
+    ParametricSpec, PriceFileSpec, SourceSpec, Validator, finite, non_negative, positive,
+};
 use chrono::NaiveDate;
 use crunch_core::MarketSpec;
 use crunch_market::{
@@ -54,18 +56,6 @@ fn identity(n: usize) -> Vec<Vec<f64>> {
     (0..n)
         .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
         .collect()
-}
-
-fn finite(v: f64) -> bool {
-    v.is_finite()
-}
-
-fn non_negative(v: f64) -> bool {
-    v.is_finite() && v >= 0.0
-}
-
-fn positive(v: f64) -> bool {
-    v.is_finite() && v > 0.0
 }
 
 impl Validator<'_> {

@@ -2,24 +2,12 @@
 //! `[market.rescale.SYMBOL]`. Every problem is recorded with its line and key.
 
 use crate::raw::{RawMarket, SNum};
-use crate::validate::{SourceSpec, Validator};
+use crate::validate::{SourceSpec, Validator, finite, non_negative, positive};
 use crunch_core::MarketSpec;
 use crunch_market::{Decouple, Peg, Rescale, RescaleBy, check_decouple};
 
 /// Largest expected number of jumps per step (`jump_intensity * dt`).
 const MAX_JUMPS_PER_STEP: f64 = 10.0;
-
-fn finite(v: f64) -> bool {
-    v.is_finite()
-}
-
-fn non_negative(v: f64) -> bool {
-    v.is_finite() && v >= 0.0
-}
-
-fn positive(v: f64) -> bool {
-    v.is_finite() && v > 0.0
-}
 
 impl Validator<'_> {
     /// `[market.pegs.SYMBOL]` (every source). A pegged asset is declared stable, is not the

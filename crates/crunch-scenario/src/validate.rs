@@ -222,6 +222,21 @@ pub(crate) struct Validator<'t> {
     pub(crate) warnings: Vec<String>,
 }
 
+/// Value rules for [`Validator::num`]: a finite number.
+pub(crate) fn finite(v: f64) -> bool {
+    v.is_finite()
+}
+
+/// A finite number `>= 0`.
+pub(crate) fn non_negative(v: f64) -> bool {
+    v.is_finite() && v >= 0.0
+}
+
+/// A finite number `> 0`.
+pub(crate) fn positive(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
 impl Validator<'_> {
     pub(crate) fn line(&self, span: Range<usize>) -> usize {
         self.text[..span.start.min(self.text.len())]

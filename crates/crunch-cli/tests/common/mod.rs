@@ -1,13 +1,73 @@
-//! Helpers shared by the integration tests of the `crunch` binary.
+//! Helpers shared by the integration tests of the `crunch` binary. Each test binary
+//! compiles this module on its own and not every one uses every item.
+#![allow(dead_code)]
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `crunch` binary with `args`.
+pub fn crunch(args: &[&OsStr]) -> Output {
+    Command::new(assert_cmd::cargo::cargo_bin!("crunch"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The standard output of a command that must have succeeded.
+pub fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The error message of a command that must have failed.
+pub fn refused(output: Output) -> String {
+    assert!(!output.status.success(), "the command succeeded");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// The arguments of `crunch run SCENARIO --out OUT --quiet --paths PATHS`, then `extra`.
+pub fn run_args<'a>(
+    scenario: &'a Path,
+    out: &'a Path,
+    paths: &'a str,
+    extra: &'a [&'a str],
+) -> Vec<&'a OsStr> {
+    let mut args: Vec<&OsStr> = vec![
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+        "--paths".as_ref(),
+        paths.as_ref(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    args
+}
+
+/// Every file of `dir`, by name (sorted), with its bytes.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
 
 /// The contents of a Parquet file: schema, record batches and key-value metadata.
-// Each test binary compiles this module on its own and not every one reads every field.
-#[allow(dead_code)]
 pub struct ParquetContent {
     /// The Arrow schema.
     pub schema: SchemaRef,
