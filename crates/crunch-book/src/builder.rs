@@ -18,7 +18,9 @@ fn row_number(location: usize) -> String {
 ///
 /// Accounts are numbered in order of first appearance. Rows that are never added count as
 /// zero. Debts on numeraire assets (see [`crunch_core::AssetSpec::is_numeraire`]) add up
-/// into the account's single debt; debt above zero on any other asset is refused.
+/// into the account's single debt; debt above zero on any other asset is refused, unless
+/// the builder was switched to [`multi_asset_debt`](Self::multi_asset_debt): then every
+/// debt is kept as the quantity owed in its asset ([`Book::owed`]).
 ///
 /// ```
 /// # use crunch_core::{AssetSpec, MarketSpec};
@@ -70,6 +72,14 @@ impl<'m> BookBuilder<'m> {
         }
     }
 
+    /// Switches the builder to multi-asset debt: a row's debt is the quantity of its asset
+    /// owed ([`Book::owed`]), on any asset. Call it before the first row.
+    pub fn multi_asset_debt(mut self) -> Self {
+        assert_eq!(self.calls, 0, "switch before the first row");
+        self.book = Book::with_owed(self.market.len());
+        self
+    }
+
     /// Adds one row; its location is the 1-based number of this call.
     pub fn add(
         &mut self,
@@ -110,7 +120,7 @@ impl<'m> BookBuilder<'m> {
                 let j = self.book.len();
                 self.index.insert(account.to_owned(), j);
                 self.book.ids.push(account.to_owned());
-                for column in &mut self.book.collateral {
+                for column in self.book.collateral.iter_mut().chain(&mut self.book.owed) {
                     column.push(0.0);
                 }
                 self.book.debt.push(0.0);
@@ -120,7 +130,11 @@ impl<'m> BookBuilder<'m> {
         };
         self.first[j * assets + i] = Some(location);
         self.book.collateral[i][j] = collateral;
-        self.book.debt[j] += debt;
+        if self.book.has_owed() {
+            self.book.owed[i][j] = debt;
+        } else {
+            self.book.debt[j] += debt;
+        }
         Ok(())
     }
 
@@ -163,7 +177,7 @@ impl<'m> BookBuilder<'m> {
                 });
             }
         }
-        if debt > 0.0 && !self.market.assets[i].is_numeraire() {
+        if debt > 0.0 && !self.book.has_owed() && !self.market.assets[i].is_numeraire() {
             return Err(BookError::DebtOnMovingAsset {
                 account: account.to_owned(),
                 asset: asset.to_owned(),
@@ -280,7 +294,8 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "account `1`: debt 100 on moving asset `ETH`: debt is accepted only on a stable \
-             asset with start price 1"
+             asset with start price 1 (set `[protocol] multi_asset_debt = true` to owe any \
+             asset)"
         );
         // Stable but priced 1.1: not a numeraire.
         assert!(matches!(
@@ -293,6 +308,28 @@ mod tests {
         let book = b.finish();
         assert_eq!(book.debt, vec![0.0]);
         assert_eq!(book.collateral[4], vec![3.0]);
+    }
+
+    #[test]
+    fn multi_asset_debt_keeps_quantities_owed_per_asset() {
+        let m = market();
+        let mut b = BookBuilder::new(&m).multi_asset_debt();
+        b.add("1", "ETH", 1.0, 0.0).unwrap();
+        b.add("1", "BTC", 0.0, 0.25).unwrap();
+        b.add("2", "USDC", 500.0, 0.0).unwrap();
+        b.add("2", "ETH", 0.0, 0.1).unwrap();
+        b.add("1", "USDC", 0.0, 300.0).unwrap();
+        let book = b.finish();
+        assert!(book.has_owed());
+        assert_eq!(book.debt, vec![0.0, 0.0]);
+        let i = |s| m.index_of(s).unwrap();
+        assert_eq!(book.owed[i("ETH")], vec![0.0, 0.1]);
+        assert_eq!(book.owed[i("BTC")], vec![0.25, 0.0]);
+        assert_eq!(book.owed[i("USDC")], vec![300.0, 0.0]);
+        assert!(book.indebted(0) && book.indebted(1));
+        // Still refused: negative debt.
+        let mut b = BookBuilder::new(&m).multi_asset_debt();
+        assert!(b.add("1", "ETH", 0.0, -1.0).is_err());
     }
 
     #[test]

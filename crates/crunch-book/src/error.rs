@@ -48,10 +48,11 @@ pub enum BookError {
         /// The offending value.
         value: f64,
     },
-    /// Debt on an asset that is not a numeraire.
+    /// Debt on an asset that is not a numeraire (without multi-asset debt).
     #[error(
         "account `{account}`: debt {value} on moving asset `{asset}`: debt is accepted only \
-         on a stable asset with start price 1"
+         on a stable asset with start price 1 (set `[protocol] multi_asset_debt = true` to \
+         owe any asset)"
     )]
     DebtOnMovingAsset {
         /// Account id of the row.

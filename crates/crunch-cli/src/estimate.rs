@@ -72,7 +72,7 @@ pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
     let runs = units;
     let steps = prepared.source.steps() as u64;
     let book = &prepared.book;
-    let indebted: Vec<usize> = (0..book.len()).filter(|&j| book.debt[j] > 0.0).collect();
+    let indebted: Vec<usize> = (0..book.len()).filter(|&j| book.indebted(j)).collect();
     let positions: u64 = book
         .collateral
         .iter()

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use crunch_core::MarketSpec;
 use crunch_core::{Book, PathSource};
-use crunch_io::{PriceRequest, PriceTable, load_book, load_prices};
+use crunch_io::{PriceRequest, PriceTable, load_book, load_owing_book, load_prices};
 use crunch_market::{
     Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged, Shocked,
     StationaryBootstrap, log_returns,
@@ -88,11 +88,19 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     let book = match &scenario.book {
         BookSpec::File(path) => {
             data.push(read(path).with_context(|| format!("{}: `book.file`", file.display()))?);
-            load_book(path, &scenario.market)?
+            if scenario.frictions.multi_asset_debt {
+                load_owing_book(path, &scenario.market)?
+            } else {
+                load_book(path, &scenario.market)?
+            }
         }
         BookSpec::Generator(spec) => {
-            crunch_book::generate(spec, &scenario.market, scenario.seed)
-                .with_context(|| format!("{}: `book.generator`", file.display()))?
+            let book = crunch_book::generate(spec, &scenario.market, scenario.seed)
+                .with_context(|| format!("{}: `book.generator`", file.display()))?;
+            match scenario.market.index_of(&spec.debt_asset) {
+                Some(i) if scenario.frictions.multi_asset_debt => book.into_owed(i),
+                _ => book,
+            }
         }
     };
     let slices: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();

@@ -129,6 +129,36 @@ pub enum RuleSet {
         /// Largest discount.
         max_discount: f64,
     },
+    /// Compound v3 (Comet): borrowing uses the policy's `ltv` (the borrow collateral
+    /// factor) and liquidation its `lt` (the liquidate collateral factor). A liquidatable
+    /// account is absorbed whole by the protocol (no liquidator bonus, no close factor,
+    /// no liquidity gate); the protocol then sells the absorbed collateral at its
+    /// store-front discount while its reserves are below target (the engine's `absorb`
+    /// module).
+    CompoundV3(Comet),
+}
+
+/// The parameters of Compound v3's absorb and store front (Compound III documentation,
+/// "Liquidation": `absorb`, `buyCollateral`, `quoteCollateral`, `targetReserves`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comet {
+    /// `liquidationFactor` in `(0, 1]`: an absorbed account is credited this share of its
+    /// collateral's value (the rest is the liquidation penalty).
+    pub liquidation_factor: f64,
+    /// `storeFrontPriceFactor` in `[0, 1]`: the store front sells collateral at the
+    /// discount `store_front_factor * (1 - liquidation_factor)` below its price.
+    pub store_front_factor: f64,
+    /// `targetReserves` (USD): collateral is for sale only while reserves are below it.
+    pub target_reserves: f64,
+    /// Reserves at step 0 (USD).
+    pub reserves: f64,
+}
+
+impl Comet {
+    /// The store front's discount `store_front_factor * (1 - liquidation_factor)`.
+    pub fn discount(&self) -> f64 {
+        self.store_front_factor * (1.0 - self.liquidation_factor)
+    }
 }
 
 /// Close factor and bonus of one liquidation under a [`RuleSet`].
@@ -188,6 +218,11 @@ impl RuleSet {
                     bonus: discount / (1.0 - discount),
                 }
             }
+            // Absorption takes everything; the terms only order the engine's queues.
+            RuleSet::CompoundV3(_) => LiquidationTerms {
+                close_factor: 1.0,
+                bonus,
+            },
         }
     }
 }
@@ -236,6 +271,10 @@ pub struct Frictions {
     pub oracles: Vec<Option<OracleSpec>>,
     /// Liquidators; `None`: `lending-v1`'s (always there, no cost, no capacity limit).
     pub liquidators: Option<LiquidatorSpec>,
+    /// Whether debt may be owed in any asset (`[protocol] multi_asset_debt`): the book is
+    /// then loaded with quantities owed per asset ([`crate::Book::owed`]), valued at the
+    /// protocol's price at every step.
+    pub multi_asset_debt: bool,
 }
 
 impl Frictions {
@@ -245,6 +284,7 @@ impl Frictions {
             || self.liquidators.is_some()
             || self.emode.is_some()
             || self.rules != RuleSet::LendingV1
+            || self.multi_asset_debt
     }
 
     /// The oracle of asset `i`, if it has one.

@@ -16,8 +16,8 @@ pub mod state;
 
 pub use book::Book;
 pub use frictions::{
-    EMode, Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet, Spike,
-    Window,
+    Comet, EMode, Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet,
+    Spike, Window,
 };
 pub use market::{AssetSpec, MarketSpec};
 pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};

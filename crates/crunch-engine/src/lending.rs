@@ -5,6 +5,8 @@
 //! liquidated in order behind its asset's liquidity gate; bad debt realised; price
 //! feedback applied to the rest of the path.
 
+use crate::absorb::{Absorption, Sale, Store};
+use crate::owed;
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::scratch::Scratch;
 use crunch_core::{
@@ -97,6 +99,7 @@ pub fn simulate_path(
     let Scratch {
         debt,
         coll,
+        owed,
         num,
         health,
         order,
@@ -125,8 +128,10 @@ pub fn simulate_path(
         }
     }
     let rules = (frictions.rules != RuleSet::LendingV1).then_some(frictions.rules);
-    // Frictions need every account's health at every step: the reference scan.
-    let scan = if frictions.active() {
+    // Frictions and debt that moves need every account's health at every step: the
+    // reference scan.
+    let owing = !owed.is_empty();
+    let scan = if frictions.active() || owing {
         ScanMode::Exhaustive
     } else {
         options.scan
@@ -135,6 +140,10 @@ pub fn simulate_path(
     let liquidators = frictions.liquidators.as_ref();
     let mut time_to_liquidate = 0.0;
 
+    let mut store = match frictions.rules {
+        RuleSet::CompoundV3(comet) => Some(Store::new(comet, a)),
+        _ => None,
+    };
     let mut state = policy.start_path();
     let mut out = PathOutcome {
         path,
@@ -177,6 +186,9 @@ pub fn simulate_path(
         } else {
             p
         };
+        if owing {
+            owed::revalue(owed, o, debt);
+        }
 
         if t > 0 {
             // This step's gates, and (pruned walk) their admission at Q = 0: an account
@@ -268,11 +280,13 @@ pub fn simulate_path(
             if scan == ScanMode::Pruned {
                 screen.rebuild(debt, coll, o, &requirements.lt);
             }
-            summary.initial_debt = debt.iter().sum();
+            summary.initial_debt = 0.0;
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
             summary.initial_borrowing_power = 0.0;
-            for (j, &d) in debt.iter().enumerate() {
+            for j in 0..n {
+                let d = owed::at_market(debt, owed, j, p);
+                summary.initial_debt += d;
                 let v = collateral_value(coll, n, a, j, p);
                 summary.initial_collateral += v;
                 let ltv = |i: usize| match emode {
@@ -287,7 +301,7 @@ pub fn simulate_path(
                 summary.first_bad_debt_step = Some(0);
             }
             if record.timeseries {
-                out.steps.push(aggregate(debt, coll, n, a, p));
+                out.steps.push(aggregate(debt, owed, coll, a, p));
             }
             continue;
         }
@@ -299,65 +313,104 @@ pub fn simulate_path(
         let mut blocked = Blocked::default();
         let outage = liquidators.is_some_and(|l| l.out(t));
         let mut capacity = liquidators.map_or(f64::INFINITY, |l| l.capacity_at(t));
-        for (k, members) in members.iter_mut().enumerate() {
-            if members.is_empty() {
-                continue;
-            }
+        if let Some(store) = store.as_mut() {
             if outage {
-                blocked.outage += members.len() as u64;
-                continue;
-            }
-            // The market value of a unit the protocol values at o[k] (1 without an oracle).
-            let scale = if o[k] == p[k] { 1.0 } else { p[k] / o[k] };
-            let bonus = requirements.bonus[k];
-            let mut walk = AssetWalk {
-                k,
-                n,
-                price: o[k],
-                scale,
-                bonus_eff: gate_bonus(bonus, scale),
-                liquidators,
-                capacity: &mut capacity,
-                blocked: &mut blocked,
-                gas_blocked: &mut gas_blocked[..],
-                first_liquidatable: &first_liquidatable[..],
-                terms: (rules.is_some() || emode.is_some()).then_some(&terms[..]),
-                time_to_liquidate: &mut time_to_liquidate,
-                close_factor: requirements.close_factor,
-                bonus,
-                gate: gates[k],
-                step_index: t as u32,
-                seized_value: 0.0,
-                debt,
-                coll,
-                liquidated,
-                touched,
-                acted,
-                summary,
-                step: &mut step,
-                events: record.events.then_some(&mut out.events),
-            };
-            match (scan, walk.gate) {
-                (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
-                    members.sort_unstable_by(worst_first);
-                    for m in members.iter() {
-                        walk.try_act(m);
+                blocked.outage += with_collateral;
+            } else {
+                let mut x = Absorption {
+                    n,
+                    step: t as u32,
+                    o,
+                    p,
+                    debt,
+                    owed,
+                    coll,
+                    liquidated,
+                    realised,
+                    first_liquidatable,
+                    time_to_liquidate: &mut time_to_liquidate,
+                    summary,
+                    totals: &mut step,
+                    events: record.events.then_some(&mut out.events),
+                };
+                for &j in order.iter() {
+                    let j = j as usize;
+                    if (0..a).any(|i| x.coll[i * n + j] > 0.0) {
+                        store.absorb(j, &mut x);
                     }
                 }
-                (ScanMode::Pruned, Some(gate)) => loop {
-                    let last = worst(members, ROUND, batch);
-                    for m in batch.iter() {
-                        walk.try_act(m);
-                    }
-                    // Drop the batch and every member the gate can no longer admit.
-                    let admits = gate.admission(walk.seized_value, walk.bonus_eff);
-                    members.retain(|m| after(m, &last) && admits.admits(m.plan.seized));
-                    if members.is_empty() {
-                        break;
-                    }
-                },
+                for (k, gate) in gates.iter().enumerate() {
+                    let mut sale = Sale {
+                        gate: gate.map(|g| (g.depth, g.impact)),
+                        sold: 0.0,
+                    };
+                    seized_value[k] += store.sell(k, o[k], p[k], &mut sale, &mut capacity, summary);
+                }
             }
-            seized_value[k] = walk.seized_value;
+        } else {
+            for (k, members) in members.iter_mut().enumerate() {
+                if members.is_empty() {
+                    continue;
+                }
+                if outage {
+                    blocked.outage += members.len() as u64;
+                    continue;
+                }
+                // The market value of a unit the protocol values at o[k] (1 without an oracle).
+                let scale = if o[k] == p[k] { 1.0 } else { p[k] / o[k] };
+                let bonus = requirements.bonus[k];
+                let mut walk = AssetWalk {
+                    k,
+                    n,
+                    price: o[k],
+                    market: p,
+                    oracles_on,
+                    scale,
+                    bonus_eff: gate_bonus(bonus, scale),
+                    liquidators,
+                    capacity: &mut capacity,
+                    blocked: &mut blocked,
+                    gas_blocked: &mut gas_blocked[..],
+                    first_liquidatable: &first_liquidatable[..],
+                    terms: (rules.is_some() || emode.is_some()).then_some(&terms[..]),
+                    time_to_liquidate: &mut time_to_liquidate,
+                    close_factor: requirements.close_factor,
+                    bonus,
+                    gate: gates[k],
+                    step_index: t as u32,
+                    seized_value: 0.0,
+                    debt,
+                    owed,
+                    coll,
+                    liquidated,
+                    touched,
+                    acted,
+                    summary,
+                    step: &mut step,
+                    events: record.events.then_some(&mut out.events),
+                };
+                match (scan, walk.gate) {
+                    (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
+                        members.sort_unstable_by(worst_first);
+                        for m in members.iter() {
+                            walk.try_act(m);
+                        }
+                    }
+                    (ScanMode::Pruned, Some(gate)) => loop {
+                        let last = worst(members, ROUND, batch);
+                        for m in batch.iter() {
+                            walk.try_act(m);
+                        }
+                        // Drop the batch and every member the gate can no longer admit.
+                        let admits = gate.admission(walk.seized_value, walk.bonus_eff);
+                        members.retain(|m| after(m, &last) && admits.admits(m.plan.seized));
+                        if members.is_empty() {
+                            break;
+                        }
+                    },
+                }
+                seized_value[k] = walk.seized_value;
+            }
         }
 
         // Every liquidatable account with collateral that no liquidator took and no other
@@ -373,11 +426,15 @@ pub fn simulate_path(
         for &j in touched.iter() {
             let j = j as usize;
             if debt[j] > 0.0 && (0..a).all(|i| coll[i * n + j] == 0.0) {
-                step.bad_debt_realised += debt[j];
+                let lost = owed::at_market(debt, owed, j, p);
+                step.bad_debt_realised += lost;
                 if gas_blocked[j] {
-                    summary.dust_bad_debt += debt[j];
+                    summary.dust_bad_debt += lost;
                 }
                 realised[j] = true;
+                if owing {
+                    owed::repay(owed, n, j, debt[j], 0.0);
+                }
                 debt[j] = 0.0;
             }
         }
@@ -391,7 +448,7 @@ pub fn simulate_path(
         // Precise point 11: first step with D > V or realised bad debt, after rules 2-5.
         if summary.first_bad_debt_step.is_none()
             && (step.bad_debt_realised > 0.0
-                || any_underwater(debt, coll, n, a, p, &requirements.lt, order, oracles_on))
+                || any_underwater(debt, owed, coll, p, &requirements.lt, order, oracles_on))
         {
             summary.first_bad_debt_step = Some(t as u64);
         }
@@ -418,7 +475,7 @@ pub fn simulate_path(
         }
 
         if record.timeseries {
-            let totals = aggregate(debt, coll, n, a, p);
+            let totals = aggregate(debt, owed, coll, a, p);
             out.steps.push(StepAggregate {
                 debt: totals.debt,
                 collateral_value: totals.collateral_value,
@@ -433,11 +490,12 @@ pub fn simulate_path(
     for j in 0..n {
         let mut insolvent = realised[j];
         if debt[j] > 0.0 {
+            let d = owed::at_market(debt, owed, j, p_end);
             let v = collateral_value(coll, n, a, j, p_end);
-            if debt[j] > v {
-                summary.bad_debt += debt[j] - v;
+            if d > v {
+                summary.bad_debt += d - v;
                 if gas_blocked[j] {
-                    summary.dust_bad_debt += debt[j] - v;
+                    summary.dust_bad_debt += d - v;
                 }
                 insolvent = true;
             }
@@ -559,22 +617,24 @@ fn collateral_value(coll: &[f64], n: usize, a: usize, j: usize, p: &[f64]) -> f6
     (0..a).map(|i| coll[i * n + j] * p[i]).sum()
 }
 
-/// Whether any account has `D_j > V_j` after the step's liquidations. When every
-/// `lt_i <= 1` and health is computed at the market prices `p`, an account that was not
-/// liquidatable has `V_j >= sum c p lt >= D_j`, so only this step's liquidatable accounts
-/// need checking; otherwise (or with oracles, `oracles_on`) all accounts are.
-#[allow(clippy::too_many_arguments)]
+/// Whether any account has `D_j > V_j` (debt at the market) after the step's
+/// liquidations. When every `lt_i <= 1` and health is computed at the market prices `p`,
+/// an account that was not liquidatable has `V_j >= sum c p lt >= D_j`, so only this
+/// step's liquidatable accounts need checking; otherwise (with oracles, `oracles_on`)
+/// all accounts are.
 fn any_underwater(
     debt: &[f64],
+    owed: &[f64],
     coll: &[f64],
-    n: usize,
-    a: usize,
     p: &[f64],
     lt: &[f64],
     liquidatable: &[u32],
     oracles_on: bool,
 ) -> bool {
-    let underwater = |j: usize| debt[j] > 0.0 && debt[j] > collateral_value(coll, n, a, j, p);
+    let (n, a) = (debt.len(), p.len());
+    let underwater = |j: usize| {
+        debt[j] > 0.0 && owed::at_market(debt, owed, j, p) > collateral_value(coll, n, a, j, p)
+    };
     if !oracles_on && lt.iter().all(|&x| x <= 1.0) {
         liquidatable.iter().any(|&j| underwater(j as usize))
     } else {
@@ -583,9 +643,10 @@ fn any_underwater(
 }
 
 /// Book-wide debt and collateral value at prices `p`.
-fn aggregate(debt: &[f64], coll: &[f64], n: usize, a: usize, p: &[f64]) -> StepAggregate {
+fn aggregate(debt: &[f64], owed: &[f64], coll: &[f64], a: usize, p: &[f64]) -> StepAggregate {
+    let n = debt.len();
     StepAggregate {
-        debt: debt.iter().sum(),
+        debt: (0..n).map(|j| owed::at_market(debt, owed, j, p)).sum(),
         collateral_value: (0..n).map(|j| collateral_value(coll, n, a, j, p)).sum(),
         ..StepAggregate::default()
     }
@@ -802,6 +863,10 @@ struct AssetWalk<'s> {
     n: usize,
     /// The price the protocol values the asset at (the oracle's).
     price: f64,
+    /// The market prices of every asset at this step.
+    market: &'s [f64],
+    /// Whether any asset has an oracle (else the protocol's prices are the market's).
+    oracles_on: bool,
     /// Market value of one unit of oracle value, `p / o` (1 without an oracle).
     scale: f64,
     /// The bonus at which the gate admits: `bonus` without an oracle, else
@@ -827,6 +892,8 @@ struct AssetWalk<'s> {
     /// `Q_k`: market value of the asset seized so far at this step.
     seized_value: f64,
     debt: &'s mut [f64],
+    /// Owed quantities (empty without multi-asset debt, `crate::owed`).
+    owed: &'s mut [f64],
     coll: &'s mut [f64],
     liquidated: &'s mut [bool],
     touched: &'s mut Vec<u32>,
@@ -841,22 +908,32 @@ impl AssetWalk<'_> {
     /// The slippage a seizure of market value `market` pays now, if a liquidator acts:
     /// rule 4's `s < bonus` (`bonus_eff` with an oracle); with liquidators configured also
     /// without a gate (`s = 0`), and then a margin above the gas cost and capacity left.
-    /// `None` leaves the account liquidatable.
-    fn decide(&mut self, j: usize, seized: f64, market: f64, bonus: f64) -> Option<f64> {
+    /// `debt_scale` is the market cost of one unit of debt the protocol values at its
+    /// prices (1 for numeraire debt). `None` leaves the account liquidatable.
+    fn decide(
+        &mut self,
+        j: usize,
+        seized: f64,
+        market: f64,
+        bonus: f64,
+        debt_scale: f64,
+    ) -> Option<f64> {
         let s = self
             .gate
             .map_or(0.0, |g| g.slippage(self.seized_value, market));
-        let bonus_eff = match self.terms {
-            None => self.bonus_eff,
-            Some(_) => gate_bonus(bonus, self.scale),
+        let bonus_eff = if self.terms.is_none() && debt_scale == 1.0 {
+            self.bonus_eff
+        } else {
+            gate_bonus(bonus, self.scale / debt_scale)
         };
         let admitted = s < bonus_eff;
         if (self.gate.is_some() || self.liquidators.is_some()) && !admitted {
             return None; // Counted with the step's refusals at the gate.
         }
         if let Some(l) = self.liquidators {
-            // lending-v1's margin, linearised as its rule 4: S (p/o) (1 - s) - S (1 - bonus).
-            let covers_gas = market * (1.0 - s) - seized * (1.0 - bonus) > l.gas;
+            // lending-v1's margin, linearised as its rule 4: S (p/o) (1 - s) - S (1 - bonus),
+            // the repayment bought at the market (`debt_scale`).
+            let covers_gas = market * (1.0 - s) - seized * (1.0 - bonus) * debt_scale > l.gas;
             if l.gas > 0.0 && !covers_gas {
                 self.blocked.gas += 1;
                 self.gas_blocked[j] = true;
@@ -880,12 +957,22 @@ impl AssetWalk<'_> {
             None => (self.close_factor, self.bonus),
         };
         let market = seized * self.scale;
-        let Some(slippage) = self.decide(j, seized, market, bonus) else {
+        // What one unit of debt at the protocol's prices costs at the market.
+        let debt_scale = if self.owed.is_empty() || !self.oracles_on {
+            1.0
+        } else {
+            owed::value(self.owed, self.n, j, self.market) / self.debt[j]
+        };
+        let Some(slippage) = self.decide(j, seized, market, bonus, debt_scale) else {
             return; // No liquidator acts: j stays liquidatable.
         };
         let repaid = member.plan.repaid(self.debt[j], close_factor, bonus);
         self.seized_value += market;
-        self.debt[j] = (self.debt[j] - repaid).max(0.0);
+        let before = self.debt[j];
+        self.debt[j] = (before - repaid).max(0.0);
+        if !self.owed.is_empty() {
+            owed::repay(self.owed, self.n, j, before, self.debt[j]);
+        }
         let c = &mut self.coll[self.k * self.n + j];
         *c = if full {
             0.0
@@ -908,8 +995,8 @@ impl AssetWalk<'_> {
         summary.seized_collateral += seized;
         summary.liquidation_penalty += seized - repaid;
         summary.slippage_cost += market * slippage;
-        summary.liquidator_profit += market * (1.0 - slippage) - repaid - gas;
-        summary.oracle_gap += seized - market;
+        summary.liquidator_profit += market * (1.0 - slippage) - repaid * debt_scale - gas;
+        summary.oracle_gap += seized - market - repaid * (1.0 - debt_scale);
         self.step.liquidations += 1;
         self.step.repaid_debt += repaid;
         self.step.seized_collateral += seized;

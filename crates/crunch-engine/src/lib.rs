@@ -5,8 +5,10 @@
 //! The engine knows policies, path sources and sinks only through the traits of
 //! `crunch-core`.
 
+mod absorb;
 mod driver;
 mod lending;
+mod owed;
 mod queue;
 mod scratch;
 mod screen;

@@ -11,6 +11,9 @@ pub struct Scratch {
     pub(crate) debt: Vec<f64>,
     /// `coll[i * N + j]`: collateral quantity of asset `i` held by account `j`.
     pub(crate) coll: Vec<f64>,
+    /// `owed[i * N + j]`: quantity of asset `i` owed by account `j` (empty unless the book
+    /// has multi-asset debt; `debt[j]` is then its value at the protocol's prices).
+    pub(crate) owed: Vec<f64>,
     /// Health-factor numerator `sum_i c[j][i] p[t][i] lt_i` of the current step.
     pub(crate) num: Vec<f64>,
     /// Health factor of the current step (valid where `debt > 0`).
@@ -63,6 +66,11 @@ impl Scratch {
         Self {
             debt: vec![0.0; n],
             coll: vec![0.0; n * a],
+            owed: if book.has_owed() {
+                vec![0.0; n * a]
+            } else {
+                Vec::new()
+            },
             num: vec![0.0; n],
             health: vec![0.0; n],
             order: Vec::new(),
@@ -113,6 +121,9 @@ impl Scratch {
         self.debt.copy_from_slice(&book.debt);
         for (i, column) in book.collateral.iter().enumerate() {
             self.coll[i * n..(i + 1) * n].copy_from_slice(column);
+        }
+        for (i, column) in book.owed.iter().enumerate() {
+            self.owed[i * n..(i + 1) * n].copy_from_slice(column);
         }
         self.liquidated.fill(false);
         self.realised.fill(false);

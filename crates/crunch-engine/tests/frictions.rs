@@ -4,7 +4,7 @@
 //! the comments. ETH: ltv 0.8, lt 0.825, bonus 0.05; close factor 0.5; debt in USDC.
 
 use crunch_core::{
-    AssetSpec, Book, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome,
+    AssetSpec, Book, Comet, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome,
     PricePath, RuleSet, Window,
 };
 use crunch_engine::{RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
@@ -331,4 +331,85 @@ fn an_emode_category_lends_and_liquidates_at_its_own_terms() {
     // (the seized asset is still USDC, the largest holding, at the policy's zero bonus).
     let plain = run(&m, &Frictions::default(), &b, &usdc_path(0.85));
     assert!(plain.events.iter().any(|e| e.account == 0));
+}
+
+fn compound(reserves: f64, target_reserves: f64) -> Frictions {
+    Frictions {
+        rules: RuleSet::CompoundV3(Comet {
+            liquidation_factor: 0.93,
+            store_front_factor: 0.5,
+            target_reserves,
+            reserves,
+        }),
+        ..Frictions::default()
+    }
+}
+
+/// Compound v3, liquidation factor 0.93 and store-front factor 0.5 (a discount of
+/// `0.5 * 0.07 = 0.035`); 1 ETH against 800 USDC, ETH at 1000 then 900.
+/// - Step 1: `H = 900 * 0.825 / 800 = 0.928`: absorbed whole. Credit `0.93 * 900 = 837`
+///   exceeds the debt: 37 goes back to the borrower, the penalty is `900 - 837 = 63`,
+///   the debt repaid 800, no bad debt.
+/// - With reserves (0) below target and no gate, buyers take the ETH at
+///   `900 * 0.965 = 868.5`: their profit is `900 - 868.5 = 31.5`.
+/// - With reserves of 10,000 against a target of 1,000 nothing is for sale (reserves
+///   after the absorption, `10,000 - 837`, are above target): no profit.
+/// - Under water (ETH at 700): credit 651 < 800; repaid is what the collateral covers
+///   (700), penalty 0, and 100 of bad debt is realised at the step.
+#[test]
+fn compound_v3_absorbs_whole_accounts_and_sells_at_the_store_front() {
+    let (m, b) = (market(None), book(&[(1.0, 800.0)]));
+    let p = path(&[1000.0, 900.0, 900.0]);
+    let o = run(&m, &compound(0.0, 1e6), &b, &p);
+    assert_eq!(o.events.len(), 1);
+    let e = o.events[0];
+    assert_eq!((e.step, e.full_seizure), (1, true));
+    close(e.repaid, 800.0);
+    close(e.seized, 900.0);
+    let s = &o.summary;
+    close(s.liquidation_penalty, 63.0);
+    close(s.liquidator_profit, 31.5);
+    close(s.bad_debt, 0.0);
+    assert_eq!(s.insolvent_accounts, 0);
+    close(s.slippage_cost, 0.0);
+
+    let shut = run(&m, &compound(10_000.0, 1000.0), &b, &p);
+    close(shut.summary.liquidator_profit, 0.0);
+    close(shut.summary.liquidation_penalty, 63.0);
+
+    let o = run(&m, &compound(0.0, 1e6), &b, &path(&[1000.0, 700.0]));
+    let s = &o.summary;
+    close(s.repaid_debt, 700.0);
+    close(s.liquidation_penalty, 0.0);
+    close(s.bad_debt, 100.0);
+    assert_eq!(s.first_bad_debt_step, Some(1));
+    close(s.liquidator_profit, 700.0 - 700.0 * 0.965);
+}
+
+/// The store front behind a gate (depth 10,000, impact 1): buyers earn the discount
+/// `edge = 0.035` only while `s < 0.035`, i.e. `Q + S < 10,000 * 0.035^2 = 12.25` USD of
+/// ETH per step. The 900 USD absorbed at step 1 are sold 12.25 a step, each sale paying
+/// slippage `s = 0.035`: over steps 1-3, `3 * 12.25 * 0.035 = 1.28625` of slippage.
+/// An outage at step 1 defers the absorption to step 2 (one account blocked, liquidated
+/// one step after it became liquidatable) and the sales to steps 2-3.
+#[test]
+fn compound_v3_store_front_sales_are_gated_by_depth() {
+    let (m, b) = (market(Some(10_000.0)), book(&[(1.0, 800.0)]));
+    let p = path(&[1000.0, 900.0, 900.0, 900.0]);
+    let o = run(&m, &compound(0.0, 1e6), &b, &p);
+    close(o.summary.slippage_cost, 3.0 * 12.25 * 0.035);
+    close(o.summary.liquidation_penalty, 63.0);
+
+    let out = Frictions {
+        liquidators: Some(LiquidatorSpec {
+            outages: vec![Window { start: 1, end: 1 }],
+            ..LiquidatorSpec::default()
+        }),
+        ..compound(0.0, 1e6)
+    };
+    let o = run(&m, &out, &b, &p);
+    assert_eq!(o.summary.blocked_outage, 1);
+    assert_eq!(o.events[0].step, 2);
+    assert_eq!(o.summary.mean_time_to_liquidate, Some(1.0));
+    close(o.summary.slippage_cost, 2.0 * 12.25 * 0.035);
 }

@@ -34,7 +34,19 @@ const BOOK_HEADER: HeaderRule = HeaderRule {
 /// 0-based data row).
 pub fn load_book(path: &Path, market: &MarketSpec) -> Result<Book, IoError> {
     let table = table::open(path, &BOOK_HEADER)?;
-    build(path, &*table, market)
+    build(
+        path,
+        &*table,
+        BookBuilder::with_locator(market, table.locator()),
+    )
+}
+
+/// Like [`load_book`], for a protocol with multi-asset debt: each row's `debt` is the
+/// quantity of its asset owed, on any asset ([`Book::owed`]).
+pub fn load_owing_book(path: &Path, market: &MarketSpec) -> Result<Book, IoError> {
+    let table = table::open(path, &BOOK_HEADER)?;
+    let builder = BookBuilder::with_locator(market, table.locator()).multi_asset_debt();
+    build(path, &*table, builder)
 }
 
 /// Finds the four columns; every other column is an error.
@@ -63,10 +75,9 @@ fn resolve(path: &Path, headers: &[String]) -> Result<[usize; 4], IoError> {
     Ok(cols)
 }
 
-fn build(path: &Path, table: &dyn Table, market: &MarketSpec) -> Result<Book, IoError> {
+fn build(path: &Path, table: &dyn Table, mut builder: BookBuilder) -> Result<Book, IoError> {
     let headers = table.headers();
     let [account, asset, collateral, debt] = resolve(path, headers)?;
-    let mut builder = BookBuilder::with_locator(market, table.locator());
     for r in 0..table.rows() {
         let at = table.location(r);
         let value_err = |col: usize, problem: String| IoError::Value {
@@ -122,7 +133,9 @@ mod tests {
     }
 
     fn run(t: &MemTable) -> Result<Book, String> {
-        build(Path::new("b.csv"), t, &market()).map_err(|e| e.to_string())
+        let market = market();
+        let builder = BookBuilder::with_locator(&market, t.locator());
+        build(Path::new("b.csv"), t, builder).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -185,7 +198,8 @@ mod tests {
         assert_eq!(
             one(vec!["1", "ETH", "1", "5"]),
             "b.csv: line 2: account `1`: debt 5 on moving asset `ETH`: debt is accepted \
-             only on a stable asset with start price 1"
+             only on a stable asset with start price 1 (set `[protocol] multi_asset_debt = \
+             true` to owe any asset)"
         );
         let t = MemTable::new(
             &["account", "asset", "collateral", "debt"],

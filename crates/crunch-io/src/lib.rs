@@ -4,7 +4,7 @@
 //!   banner lines, date formats, newest-first files, assets that start later and gaps.
 //! - [`price_columns`]: the symbol columns of a price file (every asset it holds).
 //! - [`load_book`]: a long-form account book from CSV or Parquet, validated by
-//!   [`crunch_book::BookBuilder`].
+//!   [`crunch_book::BookBuilder`]; [`load_owing_book`] for multi-asset debt.
 //! - [`PathsFile`]: generated price paths and model state in long form (`crunch paths`).
 //! - [`OutputDir`]: an output directory that appears whole at commit or not at all.
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
@@ -40,7 +40,7 @@ mod table;
 mod table_csv;
 mod table_parquet;
 
-pub use book::load_book;
+pub use book::{load_book, load_owing_book};
 pub use checkpoint::{Checkpoints, RunDir};
 pub use columns::{SymbolColumn, price_columns};
 pub use dataset::{

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{Field, Schema};
 use crunch_core::{AssetSpec, MarketSpec};
-use crunch_io::load_book;
+use crunch_io::{load_book, load_owing_book};
 use parquet::arrow::ArrowWriter;
 
 fn market() -> MarketSpec {
@@ -64,10 +64,16 @@ fn b1_refused_when_usdc_is_not_a_numeraire() {
         e,
         format!(
             "{}: line 3: account `0`: debt 12037.625513417754 on moving asset `USDC`: debt is \
-             accepted only on a stable asset with start price 1",
+             accepted only on a stable asset with start price 1 (set `[protocol] \
+             multi_asset_debt = true` to owe any asset)",
             path.display()
         )
     );
+    // With multi-asset debt the same rows load, as quantities of USDC owed.
+    let book = load_owing_book(&path, &m).unwrap();
+    assert!(book.has_owed());
+    assert_eq!(book.owed[2][0], 12037.625513417754);
+    assert!(book.owed[0].iter().chain(&book.owed[1]).all(|&q| q == 0.0));
 }
 
 fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {

@@ -4,7 +4,7 @@
 use crate::raw::{RawEMode, RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
 use crate::validate::{Validator, non_negative, positive};
 use crunch_core::{
-    EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window,
+    Comet, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window,
 };
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -42,6 +42,7 @@ impl Validator<'_> {
             emode,
             oracles,
             liquidators: liquidators.map(|l| self.liquidators(l, steps)),
+            multi_asset_debt: protocol.is_some_and(|p| p.get_ref().multi_asset_debt == Some(true)),
         }
     }
 
@@ -52,15 +53,25 @@ impl Validator<'_> {
             .rules
             .as_ref()
             .map_or("lending-v1", |r| r.get_ref().as_str());
-        let params: [(&str, &Option<SNum>); 4] = [
+        let params: [(&str, &Option<SNum>); 8] = [
             ("full_close_health", &raw.full_close_health),
             ("full_close_below", &raw.full_close_below),
             ("min_leftover", &raw.min_leftover),
             ("max_discount", &raw.max_discount),
+            ("liquidation_factor", &raw.liquidation_factor),
+            ("store_front_factor", &raw.store_front_factor),
+            ("target_reserves", &raw.target_reserves),
+            ("reserves", &raw.reserves),
         ];
         let own: &[&str] = match name {
             "aave-v3.3" => &["full_close_health", "full_close_below", "min_leftover"],
             "euler-v2" => &["max_discount"],
+            "compound-v3" => &[
+                "liquidation_factor",
+                "store_front_factor",
+                "target_reserves",
+                "reserves",
+            ],
             "lending-v1" | "morpho-blue" => &[],
             other => {
                 self.issue(
@@ -68,7 +79,7 @@ impl Validator<'_> {
                     "protocol.rules",
                     format!(
                         "unknown rule-set `{other}` (known: lending-v1, aave-v3.3, \
-                         morpho-blue, euler-v2)"
+                         morpho-blue, euler-v2, compound-v3)"
                     ),
                 );
                 return RuleSet::LendingV1;
@@ -124,6 +135,38 @@ impl Validator<'_> {
                     "must be in (0, 1)",
                 ),
             },
+            // Defaults: Compound III's WETH market on Ethereum (liquidationFactor 0.93,
+            // storeFrontPriceFactor 0.5); reserves start at their target of 0.
+            "compound-v3" => RuleSet::CompoundV3(Comet {
+                liquidation_factor: num(
+                    &raw.liquidation_factor,
+                    "liquidation_factor",
+                    0.93,
+                    |v| v > 0.0 && v <= 1.0,
+                    "must be in (0, 1]",
+                ),
+                store_front_factor: num(
+                    &raw.store_front_factor,
+                    "store_front_factor",
+                    0.5,
+                    |v| (0.0..=1.0).contains(&v),
+                    "must be in [0, 1]",
+                ),
+                target_reserves: num(
+                    &raw.target_reserves,
+                    "target_reserves",
+                    0.0,
+                    non_negative,
+                    "must be >= 0 (USD)",
+                ),
+                reserves: num(
+                    &raw.reserves,
+                    "reserves",
+                    0.0,
+                    non_negative,
+                    "must be >= 0 (USD)",
+                ),
+            }),
             _ => RuleSet::LendingV1,
         }
     }

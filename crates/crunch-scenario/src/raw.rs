@@ -61,6 +61,11 @@ pub(crate) struct RawProtocol {
     pub full_close_below: Option<SNum>,
     pub min_leftover: Option<SNum>,
     pub max_discount: Option<SNum>,
+    pub liquidation_factor: Option<SNum>,
+    pub store_front_factor: Option<SNum>,
+    pub target_reserves: Option<SNum>,
+    pub reserves: Option<SNum>,
+    pub multi_asset_debt: Option<bool>,
     pub emode: Option<Spanned<RawEMode>>,
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::scenario;
-use crunch_core::{EMode, Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
+use crunch_core::{Comet, EMode, Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
 use crunch_scenario::parse_scenario;
 use std::path::Path;
 
@@ -153,11 +153,32 @@ fn protocol_rule_sets_parse_with_defaults_and_refuse_foreign_keys() {
         rules("[protocol]\nrules = \"morpho-blue\"\n").unwrap(),
         RuleSet::MorphoBlue
     );
+    assert_eq!(
+        rules("[protocol]\nrules = \"compound-v3\"\ntarget_reserves = 5e6\n").unwrap(),
+        RuleSet::CompoundV3(Comet {
+            liquidation_factor: 0.93,
+            store_front_factor: 0.5,
+            target_reserves: 5e6,
+            reserves: 0.0,
+        })
+    );
+    let f = parse("[protocol]\nmulti_asset_debt = true\n").unwrap();
+    assert!(f.multi_asset_debt && f.active());
+    assert!(!parse("").unwrap().multi_asset_debt);
     for (tail, want) in [
         (
             "[protocol]\nrules = \"compound\"\n",
-            "`protocol.rules`: unknown rule-set `compound` (known: lending-v1, aave-v3.3, morpho-blue, euler-v2)",
+            "`protocol.rules`: unknown rule-set `compound` (known: lending-v1, aave-v3.3, morpho-blue, euler-v2, compound-v3)",
         ),
+        (
+            "[protocol]\nrules = \"compound-v3\"\nliquidation_factor = 1.2\n",
+            "`protocol.liquidation_factor`: must be in (0, 1], got 1.2",
+        ),
+        (
+            "[protocol]\nrules = \"aave-v3.3\"\ntarget_reserves = 5\n",
+            "`protocol.target_reserves`: not a parameter of rule-set `aave-v3.3`",
+        ),
+        ("[protocol]\nmulti_asset_debt = 1\n", "multi_asset_debt"),
         (
             "[protocol]\nrules = \"morpho-blue\"\nmax_discount = 0.1\n",
             "`protocol.max_discount`: not a parameter of rule-set `morpho-blue`",
