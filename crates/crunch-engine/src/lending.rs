@@ -284,6 +284,11 @@ pub fn simulate_path(
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
             summary.initial_borrowing_power = 0.0;
+            // Borrowing power of the accounts in isolation on each isolated asset (after
+            // `crunch_book::isolate` they hold that asset only); their total is capped by
+            // the asset's debt ceiling.
+            let isolation = &frictions.isolation;
+            let mut isolated = vec![0.0; isolation.len()];
             for j in 0..n {
                 let d = owed::at_market(debt, owed, j, p);
                 summary.initial_debt += d;
@@ -293,9 +298,18 @@ pub fn simulate_path(
                     Some(e) if in_emode[j] => e.ltv,
                     _ => requirements.ltv[i],
                 };
-                summary.initial_borrowing_power +=
-                    (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>();
+                let power = (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>();
+                match isolation
+                    .iter()
+                    .position(|iso| coll[iso.asset * n + j] > 0.0)
+                {
+                    Some(k) => isolated[k] += power,
+                    None => summary.initial_borrowing_power += power,
+                }
                 any_insolvent |= d > v;
+            }
+            for (iso, &power) in isolation.iter().zip(&isolated) {
+                summary.initial_borrowing_power += power.min(iso.debt_ceiling);
             }
             if any_insolvent {
                 summary.first_bad_debt_step = Some(0);
