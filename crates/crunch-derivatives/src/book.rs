@@ -433,6 +433,21 @@ impl Account {
         Ok(total)
     }
 
+    /// An account from parts already checked (a split of a checked account); the
+    /// collateral may be negative.
+    pub(crate) fn from_parts(id: String, collateral: f64, positions: Vec<Position>) -> Self {
+        Self {
+            id,
+            collateral,
+            positions,
+        }
+    }
+
+    /// Sum of the positions' P&L since entry at a checked market state.
+    pub(crate) fn pnl_at(&self, m: &MarketState) -> f64 {
+        self.positions.iter().map(|p| p.pnl(m)).sum()
+    }
+
     /// The collateral and the positions, for the simulation to change in place.
     pub(crate) fn parts_mut(&mut self) -> (&mut f64, &mut Vec<Position>) {
         (&mut self.collateral, &mut self.positions)
@@ -462,7 +477,7 @@ impl Account {
         self.check_market(m)?;
         Ok(AccountValue {
             equity: self.equity_at(m),
-            pnl: self.positions.iter().map(|p| p.pnl(m)).sum(),
+            pnl: self.pnl_at(m),
         })
     }
 

@@ -34,16 +34,26 @@
 pub mod black76;
 pub mod book;
 mod error;
+pub mod insurance;
+pub mod liquidation;
 pub mod margin;
+pub mod mode;
 pub mod normal;
 pub mod portfolio;
+pub mod sim;
 pub mod tail;
+pub mod vol;
 
 pub use black76::{Black76, Greeks, OptionKind};
 pub use book::{Account, AccountValue, DerivBook, Instrument, MarketState, Position};
 pub use error::DerivError;
+pub use insurance::{InsuranceFund, socialise};
+pub use liquidation::Liquidation;
 pub use margin::{IsolatedMargin, MarginCheck, RuleParams, cross_margin, isolated_margin};
+pub use mode::{MarginMode, Requirement, policy_requirement};
 pub use portfolio::{
     PortfolioMargin, Revaluation, ScanGrid, Scenario, portfolio_margin, scenario_losses,
 };
+pub use sim::{DerivOptions, DerivOutcome, DerivStep, DerivSummary, simulate_deriv_path};
 pub use tail::{TailRisk, scenario_pnl, var_es};
+pub use vol::{EwmaVol, RISKMETRICS_LAMBDA};
