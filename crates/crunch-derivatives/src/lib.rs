@@ -36,6 +36,7 @@ pub mod book;
 mod error;
 pub mod insurance;
 pub mod liquidation;
+pub mod load;
 pub mod margin;
 pub mod mode;
 pub mod normal;
@@ -49,6 +50,7 @@ pub use book::{Account, AccountValue, DerivBook, Instrument, MarketState, Positi
 pub use error::DerivError;
 pub use insurance::{InsuranceFund, socialise};
 pub use liquidation::Liquidation;
+pub use load::{LoadError, load_deriv_book};
 pub use margin::{IsolatedMargin, MarginCheck, RuleParams, cross_margin, isolated_margin};
 pub use mode::{MarginMode, Requirement, policy_requirement};
 pub use portfolio::{
