@@ -16,8 +16,9 @@
 //! 4. the mode's requirements of every margin unit ([`crate::mode`]); the state at this
 //!    point (before liquidations) is what the per-step series and the step-0 metrics
 //!    record;
-//! 5. every unit with equity below its maintenance requirement is liquidated, in book
-//!    order ([`crate::liquidation`]); penalties go to the insurance fund;
+//! 5. every unit with equity below its maintenance requirement (by more than a relative
+//!    1e-12, rounding) is liquidated, in book order ([`crate::liquidation`]); penalties go
+//!    to the insurance fund;
 //! 6. the step's deficits are paid by the insurance fund, then socialised over the units
 //!    with positive P&L, and what is left is bad debt ([`crate::insurance`]).
 //!
@@ -38,6 +39,11 @@ use crate::liquidation::{StepLiquidity, liquidate};
 use crate::margin::RuleParams;
 use crate::mode::{MarginMode, ModeState, Requirement};
 use crate::vol::{EwmaVol, RISKMETRICS_LAMBDA};
+
+/// Relative shortfall below which equity counts as meeting its requirement: a unit that a
+/// partial liquidation left exactly at its requirement must not be liquidated again for
+/// the last bit of a recomputed sum.
+const ROUNDING: f64 = 1e-12;
 
 /// How a path is simulated, besides the mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -294,7 +300,7 @@ pub fn simulate_deriv_path(
 
         let mut liquidity = StepLiquidity::new(market, path.liquidity_row(t));
         for (u, r) in units.iter_mut().zip(&reqs) {
-            if u.equity_at(&m) >= r.maintenance {
+            if u.equity_at(&m) >= r.maintenance - ROUNDING * r.maintenance.abs() {
                 continue;
             }
             let had_positions = !u.positions().is_empty();
