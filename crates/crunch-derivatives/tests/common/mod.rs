@@ -65,3 +65,85 @@ pub fn isolated(initial: f64, maintenance: f64) -> MarginMode<'static> {
         maintenance: rules(maintenance),
     }
 }
+
+/// The three lending policies of crunch-policy on every asset of `market`, with base terms
+/// `ltv = 0.85`, `lt = 0.9`, bonus 5 % at reference volatility `sigma` (the GARCH of the
+/// predictive policy targets it too).
+pub fn policies(
+    market: &MarketSpec,
+    sigma: f64,
+) -> (
+    crunch_policy::StaticLtv,
+    crunch_policy::Dynamic,
+    crunch_policy::Predictive,
+) {
+    use crunch_policy::{
+        AssetTerms, Dynamic, DynamicParams, DynamicTerms, Predictive, PredictiveParams,
+        PredictiveTerms, StaticLtv,
+    };
+    let symbols = market.assets.iter().map(|a| a.symbol.clone());
+    let base = DynamicTerms {
+        ltv: 0.85,
+        lt: 0.9,
+        bonus: 0.05,
+        sigma_ref: sigma,
+    };
+    let fixed: Vec<_> = symbols
+        .clone()
+        .map(|s| {
+            let t = AssetTerms {
+                ltv: base.ltv,
+                lt: base.lt,
+                bonus: base.bonus,
+            };
+            (s, t)
+        })
+        .collect();
+    let dynamic: Vec<_> = symbols.clone().map(|s| (s, base)).collect();
+    let garch: Vec<_> = symbols
+        .map(|s| {
+            let t = PredictiveTerms {
+                base,
+                sigma_long: sigma,
+                alpha: 0.1,
+                beta: 0.85,
+            };
+            (s, t)
+        })
+        .collect();
+    (
+        StaticLtv::new("static-ltv", market, 0.5, &fixed).unwrap(),
+        Dynamic::new(
+            "dynamic",
+            market,
+            DynamicParams::with_close_factor(0.5),
+            &dynamic,
+        )
+        .unwrap(),
+        Predictive::new(
+            "predictive",
+            market,
+            PredictiveParams::with_close_factor(0.5),
+            &garch,
+        )
+        .unwrap(),
+    )
+}
+
+/// Paths `0..n` of seed `seed` from uncorrelated GBM over `market`, as the engine draws
+/// them.
+pub fn gbm_paths(market: &MarketSpec, steps: usize, n: u64, seed: u64) -> Vec<PricePath> {
+    use crunch_core::{Domain, PathSource, stream_rng};
+    let a = market.len();
+    let identity: Vec<Vec<f64>> = (0..a)
+        .map(|i| (0..a).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    let gbm = crunch_market::Gbm::new(market, &identity, steps).unwrap();
+    (0..n)
+        .map(|i| {
+            let mut p = PricePath::new(steps, a);
+            gbm.fill(&mut stream_rng(seed, Domain::MarketPaths, i), &mut p);
+            p
+        })
+        .collect()
+}
