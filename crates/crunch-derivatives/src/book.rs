@@ -26,9 +26,9 @@
 //! **Expiry.** An option is valued only up to its expiry. At or after it,
 //! [`Account::settle_expired`] settles it: the position is removed and its intrinsic value
 //! at the settlement price, `q max(P_i - K, 0)` (call) or `q max(K - P_i, 0)` (put), is paid
-//! into the collateral (negative for a short in the money), as exchanges cash-settle
-//! European options at expiry against the index price (Deribit, *Contract
-//! specifications*, "Options: settlement"). Valuing an option past its expiry without
+//! into the collateral (negative for a short in the money), as crypto exchanges
+//! cash-settle European options at expiry against the underlying's index price (Deribit's
+//! options, for one). Valuing an option past its expiry without
 //! settling it is refused ([`DerivError::Expired`]): its value is fixed by the price at
 //! expiry, not by a later one.
 

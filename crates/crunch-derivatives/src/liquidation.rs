@@ -8,9 +8,10 @@
 //! first would raise the portfolio requirement, not lower it), it treats every mode alike,
 //! and every mode's requirement is positively homogeneous of degree 1 in the sizes
 //! (notional rules, delta notionals and SPAN scenario losses all scale with `q`), so after
-//! the reduction the requirement is exactly `(1 - f) R`. It is the incremental
-//! liquidation of Deribit (*Liquidations*: positions are reduced step by step until the
-//! maintenance margin is met again, rather than closed at once).
+//! the reduction the requirement is exactly `(1 - f) R`. It is the spirit of Deribit's
+//! "real-time incremental liquidation" (Deribit support, *Insurance Fund*): reduce the
+//! position until the margin is met again rather than close it at once, so that fewer
+//! accounts reach bankruptcy and the fund.
 //!
 //! **Costs.** Closing a position trades its value: `|q| P_i` for a perpetual (its notional),
 //! `|q| V` for an option (its premium at the mark); `C_i` is the unit's sum on asset `i`,

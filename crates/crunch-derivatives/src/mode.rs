@@ -33,7 +33,9 @@
 //! is first order, so it does not see an option's gamma or vega (a short straddle at the
 //! money has delta near 0 and little requirement). Portfolio margin is the mode that
 //! nets and sees curvature. The policy keeps per-path state and sees prices of steps
-//! `0..=t` only ([`crunch_core::PolicyState`]).
+//! `0..=t` only ([`crunch_core::PolicyState`]). Its `bonus` and `close_factor` are not used:
+//! derivatives liquidations follow [`crate::liquidation`] (the run's penalty, a partial
+//! close to the requirement) in every mode, so modes differ by their requirements only.
 
 use crunch_core::{MarginPolicy, MarketView, PolicyState, Requirements};
 
