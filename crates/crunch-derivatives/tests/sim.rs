@@ -236,3 +236,30 @@ fn isolated_units_are_liquidated_where_cross_margin_is_not() {
     assert_eq!(iso.summary.final_equity, 30.0);
     assert_eq!(crs.summary.final_equity, 30.0);
 }
+
+#[test]
+fn a_loaded_option_settles_at_its_expiry_step() {
+    // expiry_step 3 at dt = 1/365: the option is there at step 2 and settled at step 3
+    // (the loader's expiry, 3 dt, is the simulation's clock at step 3, bit for bit).
+    let m = market(vec![asset("ETH")], 1.0 / 365.0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("book.csv");
+    std::fs::write(
+        &file,
+        "account,kind,asset,size,strike,expiry_step,premium\n\
+         a,collateral,,100,,,\n\
+         a,call,ETH,1,95,3,6\n",
+    )
+    .unwrap();
+    let b = crunch_derivatives::load_deriv_book(&file, &m).unwrap();
+    let p = path(&[&[100.0], &[101.0], &[102.0], &[103.0], &[104.0]]);
+    let options = DerivOptions {
+        timeseries: true,
+        ..DerivOptions::default()
+    };
+    let out = simulate_deriv_path(&m, &b, &cross(0.2, 0.1), &p, &options).unwrap();
+    assert_eq!(out.steps[2].gross_notional, 102.0);
+    assert_eq!(out.steps[3].gross_notional, 0.0);
+    assert_eq!(out.summary.settlement, 103.0 - 95.0);
+    assert_eq!(out.summary.final_equity, 108.0);
+}
