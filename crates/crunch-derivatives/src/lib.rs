@@ -76,6 +76,8 @@ pub use mode::{MarginMode, Requirement, policy_requirement};
 pub use portfolio::{
     PortfolioMargin, Revaluation, ScanGrid, Scenario, portfolio_margin, scenario_losses,
 };
-pub use sim::{DerivOptions, DerivOutcome, DerivStep, DerivSummary, simulate_deriv_path};
+pub use sim::{
+    DerivEvent, DerivOptions, DerivOutcome, DerivStep, DerivSummary, simulate_deriv_path,
+};
 pub use tail::{TailRisk, scenario_pnl, var_es};
 pub use vol::{EwmaVol, RISKMETRICS_LAMBDA};

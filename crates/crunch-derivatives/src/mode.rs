@@ -31,7 +31,8 @@
 //! position and never net: a hedged book (long and short perpetuals, a covered call) pays
 //! for both legs, as a lending protocol haircuts each collateral separately; and the mapping
 //! is first order, so it does not see an option's gamma or vega (a short straddle at the
-//! money has delta near 0 and little requirement). Portfolio margin is the mode that
+//! money has delta near 0 and little requirement), nor that a long option cannot lose
+//! more than its value. Portfolio margin is the mode that
 //! nets and sees curvature. The policy keeps per-path state and sees prices of steps
 //! `0..=t` only ([`crunch_core::PolicyState`]). Its `bonus` and `close_factor` are not used:
 //! derivatives liquidations follow [`crate::liquidation`] (the run's penalty, a partial

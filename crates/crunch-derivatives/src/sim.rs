@@ -27,15 +27,16 @@
 //! isolated margin plus a share of the account's free collateral (collateral not set aside
 //! for any position) in proportion to the positions' initial requirements at step 0
 //! (equal shares if they are all 0), so that the same collateral backs the book in every
-//! mode. A unit's losses then never reach the account's other positions, and a bankrupt
-//! unit's deficit goes to the fund even if its account has money elsewhere.
+//! mode. A unit's losses then never reach the account's other positions, a bankrupt
+//! unit's deficit goes to the fund even if its account has money elsewhere, and the
+//! winners that a socialised loss haircuts are winning positions.
 
 use crunch_core::{MarketSpec, PricePath};
 
 use crate::book::{Account, DerivBook, MarketState};
 use crate::error::{DerivError, check};
 use crate::insurance::{InsuranceFund, socialise};
-use crate::liquidation::{StepLiquidity, liquidate};
+use crate::liquidation::{Liquidation, StepLiquidity, liquidate};
 use crate::margin::RuleParams;
 use crate::mode::{MarginMode, ModeState, Requirement};
 use crate::vol::{EwmaVol, RISKMETRICS_LAMBDA};
@@ -59,6 +60,8 @@ pub struct DerivOptions {
     pub insurance_fund: f64,
     /// Record the per-step series ([`DerivOutcome::steps`]) (default no).
     pub timeseries: bool,
+    /// Record every liquidation ([`DerivOutcome::events`]) (default no).
+    pub events: bool,
 }
 
 impl Default for DerivOptions {
@@ -69,6 +72,7 @@ impl Default for DerivOptions {
             penalty: 0.0,
             insurance_fund: 0.0,
             timeseries: false,
+            events: false,
         }
     }
 }
@@ -163,6 +167,21 @@ pub struct DerivOutcome {
     pub summary: DerivSummary,
     /// The per-step series, steps `0..=T`, when [`DerivOptions::timeseries`] is set.
     pub steps: Vec<DerivStep>,
+    /// Every liquidation in order (step, then book order), when [`DerivOptions::events`]
+    /// is set.
+    pub events: Vec<DerivEvent>,
+}
+
+/// One liquidation of one margin unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivEvent {
+    /// The step.
+    pub step: usize,
+    /// The unit: the account's identifier, or under isolated margin
+    /// `account.positions[k]`.
+    pub unit: String,
+    /// What the liquidation did.
+    pub liquidation: Liquidation,
 }
 
 /// Gross notional `sum |q| P_i` of a unit's positions.
@@ -241,6 +260,7 @@ pub fn simulate_deriv_path(
     let mut units: Vec<Account> = book.accounts().to_vec();
     let mut s = DerivSummary::default();
     let mut steps = Vec::new();
+    let mut events = Vec::new();
     let (mut notional_sum, mut initial_sum) = (0.0, 0.0);
     let mut last = None;
     for t in 0..=path.steps() {
@@ -308,6 +328,13 @@ pub fn simulate_deriv_path(
             if had_positions {
                 step.liquidations += 1;
             }
+            if options.events {
+                events.push(DerivEvent {
+                    step: t,
+                    unit: u.id().to_owned(),
+                    liquidation: l,
+                });
+            }
             step.closed_notional += l.closed_notional;
             step.deficit += l.deficit;
             s.liquidation_penalty += l.penalty;
@@ -346,5 +373,6 @@ pub fn simulate_deriv_path(
         mode: mode.name(),
         summary: s,
         steps,
+        events,
     })
 }

@@ -34,6 +34,7 @@ fn partial_liquidation_restores_the_requirement_exactly() {
     let options = DerivOptions {
         penalty: 0.01,
         timeseries: true,
+        events: true,
         ..DerivOptions::default()
     };
     let out = run(
@@ -59,6 +60,11 @@ fn partial_liquidation_restores_the_requirement_exactly() {
     assert_eq!(s.capital_efficiency, Some(5.0));
     let f = 72.0 / 82.8;
     assert_eq!(s.liquidations, 1);
+    assert_eq!(out.events.len(), 1);
+    let e = &out.events[0];
+    assert_eq!((e.step, e.unit.as_str()), (1, "a"));
+    assert!((e.liquidation.fraction - f).abs() < 1e-15);
+    assert_eq!(e.liquidation.deficit, 0.0);
     assert!(close(s.closed_notional, 920.0 * f));
     assert!(close(s.liquidation_penalty, 9.2 * f));
     assert!(close(s.insurance_fund, 9.2 * f));
@@ -211,11 +217,16 @@ fn isolated_units_are_liquidated_where_cross_margin_is_not() {
         ],
     )]);
     let p = path(&[&[100.0, 100.0], &[90.0, 90.0]]);
-    let o = DerivOptions::default();
+    let o = DerivOptions {
+        events: true,
+        ..DerivOptions::default()
+    };
     let iso = simulate_deriv_path(&m, &b, &isolated(0.2, 0.1), &p, &o).unwrap();
     let crs = simulate_deriv_path(&m, &b, &cross(0.2, 0.1), &p, &o).unwrap();
     assert_eq!(iso.mode, "isolated");
     assert_eq!(iso.summary.liquidations, 1);
+    assert_eq!(iso.events[0].unit, "a.positions[0]");
+    assert!((iso.events[0].liquidation.fraction - 4.0 / 9.0).abs() < 1e-15);
     assert!(close(iso.summary.closed_notional, 90.0 * 4.0 / 9.0));
     assert_eq!(crs.summary.liquidations, 0);
     // Same book, same requirements at step 0 (20 + 20 and 10 + 10), same equity.
