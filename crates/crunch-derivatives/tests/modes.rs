@@ -293,3 +293,77 @@ fn results_are_bit_identical_whatever_the_order_and_threads() {
         .sum();
     assert!(liquidations > 0);
 }
+
+mod homogeneity {
+    //! Proportional liquidation lands exactly on the requirement because every mode's
+    //! requirement is positively homogeneous of degree 1 in the sizes: scaling every
+    //! position by `1 - f` scales the requirement by `1 - f`.
+
+    use super::*;
+    use crunch_core::Requirements;
+    use crunch_derivatives::{cross_margin, policy_requirement};
+    use proptest::prelude::*;
+
+    fn position() -> impl Strategy<Value = Position> {
+        let size = prop_oneof![-20.0..-0.1f64, 0.1..20.0f64];
+        (size, 0..3u8, 60.0..140.0f64, 0.02..1.0f64, 0.0..10.0f64).prop_map(
+            |(q, kind, strike, expiry, premium)| match kind {
+                0 => Position::perp(0, q, strike),
+                1 => Position::option(0, q, OptionKind::Call, strike, expiry, premium),
+                _ => Position::option(0, q, OptionKind::Put, strike, expiry, premium),
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn requirements_scale_with_the_sizes(
+            positions in prop::collection::vec(position(), 1..5),
+            keep in 0.01..0.99f64,
+            price in 70.0..130.0f64,
+            vol in 0.2..1.2f64,
+        ) {
+            let m = MarketState::new(vec![price], vec![vol], 0.0, 0.0).unwrap();
+            let a = Account::new("a", 0.0, positions.clone()).unwrap();
+            let scaled: Vec<Position> = positions
+                .iter()
+                .map(|p| Position { size: p.size * keep, ..*p })
+                .collect();
+            let b = Account::new("a", 0.0, scaled).unwrap();
+            let terms = Requirements {
+                ltv: vec![0.8],
+                lt: vec![0.85],
+                bonus: vec![0.0],
+                close_factor: 1.0,
+            };
+            let rules = common::rules(0.1);
+            let pairs = [
+                (
+                    cross_margin(&a, &m, &rules).unwrap().requirement,
+                    cross_margin(&b, &m, &rules).unwrap().requirement,
+                ),
+                (
+                    portfolio_margin(&a, &m, &span(), Revaluation::Full).unwrap().check.requirement,
+                    portfolio_margin(&b, &m, &span(), Revaluation::Full).unwrap().check.requirement,
+                ),
+                (
+                    portfolio_margin(&a, &m, &span(), Revaluation::DeltaGammaVega)
+                        .unwrap()
+                        .check
+                        .requirement,
+                    portfolio_margin(&b, &m, &span(), Revaluation::DeltaGammaVega)
+                        .unwrap()
+                        .check
+                        .requirement,
+                ),
+                (
+                    policy_requirement(&a, &m, &terms).unwrap().maintenance,
+                    policy_requirement(&b, &m, &terms).unwrap().maintenance,
+                ),
+            ];
+            for (full, part) in pairs {
+                prop_assert!((part - keep * full).abs() <= 1e-9 * full.max(1.0), "{part} against {keep} x {full}");
+            }
+        }
+    }
+}
