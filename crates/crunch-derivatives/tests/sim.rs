@@ -274,3 +274,37 @@ fn a_loaded_option_settles_at_its_expiry_step() {
     assert_eq!(out.summary.settlement, 103.0 - 95.0);
     assert_eq!(out.summary.final_equity, 108.0);
 }
+
+#[test]
+fn bad_inputs_are_refused_with_their_step_and_place() {
+    let m = market(vec![asset("ETH")], 1.0 / 365.0);
+    let b = book(vec![account(
+        "a",
+        100.0,
+        vec![Position::perp(0, 1.0, 100.0)],
+    )]);
+    let o = DerivOptions::default();
+    let err = |p: &crunch_core::PricePath, b: &crunch_derivatives::DerivBook, o: &DerivOptions| {
+        simulate_deriv_path(&m, b, &cross(0.2, 0.1), p, o)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(&path(&[&[100.0], &[90.0], &[0.0]]), &b, &o),
+        "step 2: `prices[0]` = 0: must be finite and > 0"
+    );
+    assert_eq!(
+        err(&path(&[&[100.0, 1.0]]), &b, &o),
+        "path assets against market assets: lengths differ (2 against 1)"
+    );
+    let far = book(vec![account("z", 0.0, vec![Position::perp(1, 1.0, 1.0)])]);
+    assert_eq!(
+        err(&path(&[&[100.0]]), &far, &o),
+        "step 0: accounts[z].positions[0]: asset 1 does not exist (the market has 1 assets)"
+    );
+    let o = DerivOptions { penalty: 1.5, ..o };
+    assert_eq!(
+        err(&path(&[&[100.0]]), &b, &o),
+        "`penalty` = 1.5: must be in [0, 1]"
+    );
+}
