@@ -19,9 +19,10 @@
 //! bad debt           = max(0, rest - W)
 //! ```
 //!
-//! with `pi_u = max(0, P&L_u)` the positive unrealised P&L of unit `u` since entry (the sum
-//! over its positions, [`crate::book`]) at the step's prices and `W = sum_u pi_u`. The
-//! haircut is taken from the unit's collateral; no unit pays more than its gain, so a
+//! with `pi_u = max(0, P&L_u - H_u)`: the unrealised P&L of unit `u` since entry (the sum
+//! over its positions, [`crate::book`]) at the step's prices, less the haircuts `H_u`
+//! already taken from it on the path (a gain is clawed back once), and `W = sum_u pi_u`.
+//! The haircut is taken from the unit's collateral; no unit pays more than its gain, so a
 //! deficit larger than all gains leaves **bad debt**, the only loss nobody absorbs.
 
 use crate::error::{DerivError, check};
@@ -97,8 +98,9 @@ impl InsuranceFund {
     }
 }
 
-/// Spreads the uncovered loss `rest` over the units' P&L `pnl` (module documentation):
-/// returns each unit's haircut and the bad debt left.
+/// Spreads the uncovered loss `rest` over the units' gains not yet haircut, `pnl` (module
+/// documentation; negative entries count as 0): returns each unit's haircut and the bad
+/// debt left.
 pub fn socialise(rest: f64, pnl: &[f64]) -> (Vec<f64>, f64) {
     let gains: f64 = pnl.iter().map(|p| p.max(0.0)).sum();
     if rest <= 0.0 || gains <= 0.0 {

@@ -261,6 +261,8 @@ pub fn simulate_deriv_path(
     let mut s = DerivSummary::default();
     let mut steps = Vec::new();
     let mut events = Vec::new();
+    // Per unit, what socialised losses have taken from its P&L so far.
+    let mut clawed: Vec<f64> = Vec::new();
     let (mut notional_sum, mut initial_sum) = (0.0, 0.0);
     let mut last = None;
     for t in 0..=path.steps() {
@@ -343,10 +345,16 @@ pub fn simulate_deriv_path(
         }
         let rest = fund.cover(step.deficit, t);
         if rest > 0.0 {
-            let pnl: Vec<f64> = units.iter().map(|u| u.pnl_at(&m)).collect();
-            let (haircuts, bad) = socialise(rest, &pnl);
-            for (u, h) in units.iter_mut().zip(&haircuts) {
+            clawed.resize(units.len(), 0.0);
+            let gains: Vec<f64> = units
+                .iter()
+                .zip(&clawed)
+                .map(|(u, c)| u.pnl_at(&m) - c)
+                .collect();
+            let (haircuts, bad) = socialise(rest, &gains);
+            for ((u, h), c) in units.iter_mut().zip(&haircuts).zip(&mut clawed) {
                 *u.parts_mut().0 -= h;
+                *c += h;
             }
             step.socialised_loss = rest - bad;
             step.bad_debt = bad;

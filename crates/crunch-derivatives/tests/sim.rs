@@ -308,3 +308,33 @@ fn bad_inputs_are_refused_with_their_step_and_place() {
         "`penalty` = 1.5: must be in [0, 1]"
     );
 }
+
+#[test]
+fn a_gain_is_clawed_back_only_once() {
+    // ETH and BTC at 100; no fund; maintenance 4 %. a1: long 30 ETH, collateral 200;
+    // a2: long 30 BTC, collateral 200; b: short 10 ETH, collateral 1000.
+    // Step 1, ETH 90: a1 at -100, all of it taken from b's +100. Step 2, BTC 90: a2 at
+    // -100; b's P&L is still +100 but was clawed back already: 100 of bad debt, and b
+    // ends with its 1000.
+    let m = market(vec![asset("ETH"), asset("BTC")], 1.0 / 365.0);
+    let b = book(vec![
+        account("a1", 200.0, vec![Position::perp(0, 30.0, 100.0)]),
+        account("a2", 200.0, vec![Position::perp(1, 30.0, 100.0)]),
+        account("b", 1_000.0, vec![Position::perp(0, -10.0, 100.0)]),
+    ]);
+    let p = path(&[&[100.0, 100.0], &[90.0, 100.0], &[90.0, 90.0]]);
+    let o = DerivOptions {
+        timeseries: true,
+        ..DerivOptions::default()
+    };
+    let out = simulate_deriv_path(&m, &b, &cross(0.05, 0.04), &p, &o).unwrap();
+    assert_eq!(
+        (out.steps[1].socialised_loss, out.steps[1].bad_debt),
+        (100.0, 0.0)
+    );
+    assert_eq!(
+        (out.steps[2].socialised_loss, out.steps[2].bad_debt),
+        (0.0, 100.0)
+    );
+    assert_eq!(out.summary.final_equity, 1_000.0);
+}
