@@ -2,8 +2,9 @@
 //! requirement, with a penalty and slippage.
 //!
 //! **Which positions.** All positions of the unit are reduced by the same fraction `f`
-//! (proportional reduction), the smallest that restores equity to the maintenance
-//! requirement. Why proportional rather than largest-risk first: it keeps the unit's
+//! (proportional reduction), the smallest that restores equity to the target: the
+//! maintenance requirement, or with a buffer `b >= 0` (`DerivOptions::liquidation_buffer`)
+//! `1 + b` times it, so that the next small move does not trigger another liquidation. Why proportional rather than largest-risk first: it keeps the unit's
 //! hedges intact (closing one leg of a long-perp/short-perp pair or of a covered call
 //! first would raise the portfolio requirement, not lower it), it treats every mode alike,
 //! and every mode's requirement is positively homogeneous of degree 1 in the sizes
@@ -29,7 +30,7 @@
 //! closed value moves into the collateral and equity changes only by the costs:
 //!
 //! ```text
-//! g(f) = E - penalty(f) - slippage(f) - (1 - f) R     (E, R: equity and maintenance)
+//! g(f) = E - penalty(f) - slippage(f) - (1 - f) R     (E: equity, R: target)
 //! ```
 //!
 //! `g(0) = E - R < 0`, and `g` is concave below the slippage cap (the penalty and the
@@ -117,14 +118,14 @@ fn argmax_concave(g: &impl Fn(f64) -> f64) -> f64 {
     0.5 * (lo + hi)
 }
 
-/// Liquidates `unit` at `m` against its maintenance requirement `maintenance` (module
-/// documentation), with penalty rate `penalty_rate`, recording the value closed per asset
-/// in `liquidity`. The caller has found `equity < maintenance`; positions and market must
-/// have been checked together.
+/// Liquidates `unit` at `m` to the requirement `target` (module documentation), with
+/// penalty rate `penalty_rate`, recording the value closed per asset in `liquidity`. The
+/// caller has found `equity < target`; positions and market must have been checked
+/// together.
 pub(crate) fn liquidate(
     unit: &mut Account,
     m: &MarketState,
-    maintenance: f64,
+    target: f64,
     penalty_rate: f64,
     liquidity: &mut StepLiquidity<'_>,
 ) -> Liquidation {
@@ -142,7 +143,7 @@ pub(crate) fn liquidate(
             .map(|(i, c)| l.cost(i, f * c))
             .sum()
     };
-    let g = |f: f64| equity - penalty_rate * f * total - slippage(f) - (1.0 - f) * maintenance;
+    let g = |f: f64| equity - penalty_rate * f * total - slippage(f) - (1.0 - f) * target;
     let restoring = if g(1.0) >= 0.0 {
         Some(1.0)
     } else {

@@ -17,8 +17,8 @@
 //!    point (before liquidations) is what the per-step series and the step-0 metrics
 //!    record;
 //! 5. every unit with equity below its maintenance requirement (by more than a relative
-//!    1e-12, rounding) is liquidated, in book order ([`crate::liquidation`]); penalties go
-//!    to the insurance fund;
+//!    1e-12, rounding) is liquidated, in book order, back to that requirement (or to a
+//!    buffer above it) ([`crate::liquidation`]); penalties go to the insurance fund;
 //! 6. the step's deficits are paid by the insurance fund, then socialised over the units
 //!    with positive P&L, and what is left is bad debt ([`crate::insurance`]).
 //!
@@ -56,6 +56,9 @@ pub struct DerivOptions {
     /// Liquidation penalty: the fraction of the closed notional paid to the insurance
     /// fund, in `[0, 1]` (default 0).
     pub penalty: f64,
+    /// Liquidations restore equity to `1 + liquidation_buffer` times the maintenance
+    /// requirement, `>= 0` (default 0: exactly the requirement) ([`crate::liquidation`]).
+    pub liquidation_buffer: f64,
     /// Initial balance of the insurance fund, numeraire units `>= 0` (default 0).
     pub insurance_fund: f64,
     /// Record the per-step series ([`DerivOutcome::steps`]) (default no).
@@ -70,6 +73,7 @@ impl Default for DerivOptions {
             ewma_lambda: RISKMETRICS_LAMBDA,
             rate: 0.0,
             penalty: 0.0,
+            liquidation_buffer: 0.0,
             insurance_fund: 0.0,
             timeseries: false,
             events: false,
@@ -254,6 +258,13 @@ pub fn simulate_deriv_path(
         (0.0..=1.0).contains(&options.penalty),
         "must be in [0, 1]",
     )?;
+    let b = options.liquidation_buffer;
+    check(
+        || "liquidation_buffer".into(),
+        b,
+        b.is_finite() && b >= 0.0,
+        "must be finite and >= 0",
+    )?;
     let mut vol = EwmaVol::new(market, options.ewma_lambda)?;
     let mut fund = InsuranceFund::new(options.insurance_fund)?;
     let mut state = ModeState::start(mode, market.len());
@@ -326,7 +337,8 @@ pub fn simulate_deriv_path(
                 continue;
             }
             let had_positions = !u.positions().is_empty();
-            let l = liquidate(u, &m, r.maintenance, options.penalty, &mut liquidity);
+            let target = r.maintenance * (1.0 + options.liquidation_buffer);
+            let l = liquidate(u, &m, target, options.penalty, &mut liquidity);
             if had_positions {
                 step.liquidations += 1;
             }

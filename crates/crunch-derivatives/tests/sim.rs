@@ -83,6 +83,28 @@ fn partial_liquidation_restores_the_requirement_exactly() {
     assert!(close(s.mean_capital_efficiency.unwrap(), 5.0));
 }
 
+#[test]
+fn a_buffer_liquidates_past_the_requirement() {
+    // Account a of the first test alone, with a buffer of 0.5: at 92 the target is
+    // 1.5 * 92 = 138, so 20 - 9.2 f = (1 - f) 138  =>  f = 118 / 128.8, and a keeps equity
+    // (1 - f) 138, half again the maintenance of what is left.
+    let options = DerivOptions {
+        penalty: 0.01,
+        liquidation_buffer: 0.5,
+        events: true,
+        ..DerivOptions::default()
+    };
+    let out = run(
+        vec![account("a", 100.0, vec![Position::perp(0, 10.0, 100.0)])],
+        cross(0.2, 0.1),
+        &[&[100.0], &[92.0]],
+        options,
+    );
+    let f = 118.0 / 128.8;
+    assert!((out.events[0].liquidation.fraction - f).abs() < 1e-15);
+    assert!(close(out.summary.final_equity, (1.0 - f) * 138.0));
+}
+
 /// a: long `size` at 100 with `collateral`; b: short 10 and c: short 5, rich. Maintenance
 /// 4 %, penalty 1 %; the price falls from 100 to 90 in one step.
 fn crash(size: f64, collateral: f64, fund: f64) -> DerivOutcome {
