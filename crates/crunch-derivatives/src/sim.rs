@@ -39,7 +39,7 @@ use crate::insurance::{InsuranceFund, socialise};
 use crate::liquidation::{Liquidation, StepLiquidity, liquidate};
 use crate::margin::RuleParams;
 use crate::mode::{MarginMode, ModeState, Requirement};
-use crate::vol::{EwmaVol, RISKMETRICS_LAMBDA};
+use crate::vol::{EwmaVol, RISKMETRICS_LAMBDA, check_lambda};
 
 /// Relative shortfall below which equity counts as meeting its requirement: a unit that a
 /// partial liquidation left exactly at its requirement must not be liquidated again for
@@ -78,6 +78,34 @@ impl Default for DerivOptions {
             timeseries: false,
             events: false,
         }
+    }
+}
+
+impl DerivOptions {
+    /// Checks the ranges of the penalty, the buffer, the EWMA decay, the rate and the
+    /// fund (the field documentation); the simulation calls it first.
+    pub fn check(&self) -> Result<(), DerivError> {
+        let (p, b, l, r) = (
+            self.penalty,
+            self.liquidation_buffer,
+            self.ewma_lambda,
+            self.rate,
+        );
+        check(
+            || "penalty".into(),
+            p,
+            (0.0..=1.0).contains(&p),
+            "must be in [0, 1]",
+        )?;
+        check(
+            || "liquidation_buffer".into(),
+            b,
+            b.is_finite() && b >= 0.0,
+            "must be finite and >= 0",
+        )?;
+        check_lambda(l)?;
+        check(|| "rate".into(), r, r.is_finite(), "must be finite")?;
+        InsuranceFund::new(self.insurance_fund).map(|_| ())
     }
 }
 
@@ -233,6 +261,47 @@ fn split_isolated(accounts: Vec<Account>, m: &MarketState, initial: &RuleParams)
     units
 }
 
+/// Takes `rest` from the units' gains not yet clawed back (`clawed`, per unit) pro rata
+/// ([`crate::insurance`]); returns the bad debt left.
+fn haircut_winners(
+    units: &mut [Account],
+    clawed: &mut Vec<f64>,
+    m: &MarketState,
+    rest: f64,
+) -> f64 {
+    clawed.resize(units.len(), 0.0);
+    let gains: Vec<f64> = units
+        .iter()
+        .zip(clawed.iter())
+        .map(|(u, c)| u.pnl_at(m) - c)
+        .collect();
+    let (haircuts, bad) = socialise(rest, &gains);
+    for ((u, h), c) in units.iter_mut().zip(&haircuts).zip(clawed.iter_mut()) {
+        *u.parts_mut().0 -= h;
+        *c += h;
+    }
+    bad
+}
+
+/// The book before the step's liquidations, aggregated over units: requirements, equity,
+/// gross notional; and the idle collateral `sum_u max(0, equity_u - initial_u)`.
+fn measure(t: usize, units: &[Account], reqs: &[Requirement], m: &MarketState) -> (DerivStep, f64) {
+    let mut step = DerivStep {
+        step: t,
+        ..DerivStep::default()
+    };
+    let mut idle = 0.0;
+    for (u, r) in units.iter().zip(reqs) {
+        let equity = u.equity_at(m);
+        step.initial_requirement += r.initial;
+        step.maintenance_requirement += r.maintenance;
+        step.equity += equity;
+        step.gross_notional += gross_notional(u, m);
+        idle += (equity - r.initial).max(0.0);
+    }
+    (step, idle)
+}
+
 /// Simulates `book` along `path` under `mode` (module documentation).
 ///
 /// Errors: a path whose asset count differs from the market's, invalid options, a
@@ -252,19 +321,7 @@ pub fn simulate_deriv_path(
             right: market.len(),
         });
     }
-    check(
-        || "penalty".into(),
-        options.penalty,
-        (0.0..=1.0).contains(&options.penalty),
-        "must be in [0, 1]",
-    )?;
-    let b = options.liquidation_buffer;
-    check(
-        || "liquidation_buffer".into(),
-        b,
-        b.is_finite() && b >= 0.0,
-        "must be finite and >= 0",
-    )?;
+    options.check()?;
     let mut vol = EwmaVol::new(market, options.ewma_lambda)?;
     let mut fund = InsuranceFund::new(options.insurance_fund)?;
     let mut state = ModeState::start(mode, market.len());
@@ -306,23 +363,11 @@ pub fn simulate_deriv_path(
             .collect::<Result<Vec<Requirement>, _>>()
             .map_err(at)?;
 
-        let mut step = DerivStep {
-            step: t,
-            ..DerivStep::default()
-        };
-        for (u, r) in units.iter().zip(&reqs) {
-            let equity = u.equity_at(&m);
-            step.initial_requirement += r.initial;
-            step.maintenance_requirement += r.maintenance;
-            step.equity += equity;
-            step.gross_notional += gross_notional(u, &m);
-            if t == 0 {
-                s.idle_collateral += (equity - r.initial).max(0.0);
-            }
-        }
+        let (mut step, idle) = measure(t, &units, &reqs, &m);
         notional_sum += step.gross_notional;
         initial_sum += step.initial_requirement;
         if t == 0 {
+            s.idle_collateral = idle;
             s.initial_requirement = step.initial_requirement;
             s.maintenance_requirement = step.maintenance_requirement;
             s.initial_equity = step.equity;
@@ -357,17 +402,7 @@ pub fn simulate_deriv_path(
         }
         let rest = fund.cover(step.deficit, t);
         if rest > 0.0 {
-            clawed.resize(units.len(), 0.0);
-            let gains: Vec<f64> = units
-                .iter()
-                .zip(&clawed)
-                .map(|(u, c)| u.pnl_at(&m) - c)
-                .collect();
-            let (haircuts, bad) = socialise(rest, &gains);
-            for ((u, h), c) in units.iter_mut().zip(&haircuts).zip(&mut clawed) {
-                *u.parts_mut().0 -= h;
-                *c += h;
-            }
+            let bad = haircut_winners(&mut units, &mut clawed, &m, rest);
             step.socialised_loss = rest - bad;
             step.bad_debt = bad;
         }

@@ -26,6 +26,16 @@ use crate::error::{DerivError, check};
 /// RiskMetrics' decay for daily returns.
 pub const RISKMETRICS_LAMBDA: f64 = 0.94;
 
+/// Checks an EWMA decay: in `[0, 1)`.
+pub(crate) fn check_lambda(lambda: f64) -> Result<(), DerivError> {
+    check(
+        || "ewma_lambda".into(),
+        lambda,
+        (0.0..1.0).contains(&lambda),
+        "must be in [0, 1)",
+    )
+}
+
 /// The per-path EWMA volatility estimator (module documentation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EwmaVol {
@@ -41,12 +51,7 @@ impl EwmaVol {
     /// An estimator for the assets of `market`, seeded with their `sigma`, with decay
     /// `lambda` in `[0, 1)`; `market.dt` must be `> 0`.
     pub fn new(market: &MarketSpec, lambda: f64) -> Result<Self, DerivError> {
-        check(
-            || "ewma_lambda".into(),
-            lambda,
-            (0.0..1.0).contains(&lambda),
-            "must be in [0, 1)",
-        )?;
+        check_lambda(lambda)?;
         check(
             || "market.dt".into(),
             market.dt,
