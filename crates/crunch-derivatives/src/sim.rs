@@ -31,6 +31,41 @@
 //! unit's deficit goes to the fund even if its account has money elsewhere, and the
 //! winners that a socialised loss haircuts are winning positions.
 
+//!
+//! ```
+//! use crunch_core::{AssetSpec, MarketSpec, PricePath};
+//! use crunch_derivatives::{
+//!     Account, DerivBook, DerivOptions, MarginMode, Position, RuleParams, simulate_deriv_path,
+//! };
+//!
+//! let eth = AssetSpec {
+//!     symbol: "ETH".into(),
+//!     price: 100.0,
+//!     sigma: 0.8,
+//!     mu: 0.0,
+//!     depth: None,
+//!     impact: 0.0,
+//! };
+//! let market = MarketSpec { assets: vec![eth], dt: 1.0 / 365.0, phi: 0.0 };
+//! let book = DerivBook::new(vec![
+//!     Account::new("a", 100.0, vec![Position::perp(0, 10.0, 100.0)])?,
+//! ])?;
+//! let mut path = PricePath::new(2, 1);
+//! for (t, p) in [100.0, 95.0, 92.0].into_iter().enumerate() {
+//!     path.row_mut(t)[0] = p;
+//! }
+//! let mode = MarginMode::Cross {
+//!     initial: RuleParams::new(0.2, 0.2, 0.1)?,
+//!     maintenance: RuleParams::new(0.1, 0.2, 0.1)?,
+//! };
+//! let out = simulate_deriv_path(&market, &book, &mode, &path, &DerivOptions::default())?;
+//! // At 95 the equity 50 is below the maintenance 95: the position is cut by the fraction
+//! // (95 - 50) / 95, which leaves equity 50 at the requirement; at 92 it is cut again.
+//! assert_eq!(out.summary.liquidations, 2);
+//! assert_eq!(out.summary.capital_efficiency, Some(5.0));
+//! # Ok::<(), crunch_derivatives::DerivError>(())
+//! ```
+
 use crunch_core::{MarketSpec, PricePath};
 
 use crate::book::{Account, DerivBook, MarketState};
