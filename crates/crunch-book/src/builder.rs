@@ -25,10 +25,8 @@ fn row_number(location: usize) -> String {
 /// ```
 /// # use crunch_core::{AssetSpec, MarketSpec};
 /// # use crunch_book::BookBuilder;
-/// # let asset = |s: &str, price: f64, sigma: f64| AssetSpec {
-/// #     symbol: s.into(), price, sigma, mu: 0.0, depth: None, impact: 0.0 };
 /// let market = MarketSpec {
-///     assets: vec![asset("ETH", 2000.0, 0.8), asset("USDC", 1.0, 0.0)],
+///     assets: vec![AssetSpec::new("ETH", 2000.0, 0.8), AssetSpec::new("USDC", 1.0, 0.0)],
 ///     dt: 1.0 / 365.0,
 ///     phi: 0.0,
 /// };

@@ -139,14 +139,7 @@ mod tests {
 
     /// ETH at 2,000, CRV at 0.5, USDC at 1.
     fn market() -> MarketSpec {
-        let a = |s: &str, price: f64| AssetSpec {
-            symbol: s.into(),
-            price,
-            sigma: 0.0,
-            mu: 0.0,
-            depth: None,
-            impact: 0.0,
-        };
+        let a = |s: &str, price: f64| AssetSpec::new(s, price, 0.0);
         MarketSpec {
             assets: vec![a("ETH", 2000.0), a("CRV", 0.5), a("USDC", 1.0)],
             dt: 1.0,

@@ -4,14 +4,7 @@ use crunch_book::{GeneratorSpec, HoldingSpec, generate};
 use crunch_core::{AssetSpec, MarketSpec};
 
 fn market() -> MarketSpec {
-    let a = |s: &str, price: f64, sigma: f64| AssetSpec {
-        symbol: s.into(),
-        price,
-        sigma,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    };
+    let a = AssetSpec::new;
     MarketSpec {
         assets: vec![
             a("ETH", 2000.0, 0.8),

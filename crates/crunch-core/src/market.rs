@@ -18,6 +18,19 @@ pub struct AssetSpec {
 }
 
 impl AssetSpec {
+    /// An asset with start price `price` and volatility `sigma`, no drift and liquidity
+    /// off (`depth = None`, `impact = 0`).
+    pub fn new(symbol: &str, price: f64, sigma: f64) -> Self {
+        Self {
+            symbol: symbol.into(),
+            price,
+            sigma,
+            mu: 0.0,
+            depth: None,
+            impact: 0.0,
+        }
+    }
+
     /// A stable asset keeps exactly its start price: `sigma = 0` and `mu = 0`.
     pub fn is_stable(&self) -> bool {
         self.sigma == 0.0 && self.mu == 0.0

@@ -7,16 +7,11 @@ use crunch_core::{AssetSpec, MarketSpec};
 use crunch_derivatives::{Account, DerivBook, OptionKind, Position, load_deriv_book};
 
 fn market() -> MarketSpec {
-    let a = |s: &str, price: f64, sigma: f64| AssetSpec {
-        symbol: s.into(),
-        price,
-        sigma,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    };
     MarketSpec {
-        assets: vec![a("ETH", 2_000.0, 0.6), a("USDC", 1.0, 0.0)],
+        assets: vec![
+            AssetSpec::new("ETH", 2_000.0, 0.6),
+            AssetSpec::new("USDC", 1.0, 0.0),
+        ],
         dt: 0.25,
         phi: 0.0,
     }

@@ -16,19 +16,11 @@ const USDC: usize = 1;
 const DAI: usize = 2;
 
 fn market() -> MarketSpec {
-    let asset = |symbol: &str, price, sigma| AssetSpec {
-        symbol: String::from(symbol),
-        price,
-        sigma,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    };
     MarketSpec {
         assets: vec![
-            asset("ETH", 1000.0, 0.5),
-            asset("USDC", 1.0, 0.0),
-            asset("DAI", 1.0, 0.0),
+            AssetSpec::new("ETH", 1000.0, 0.5),
+            AssetSpec::new("USDC", 1.0, 0.0),
+            AssetSpec::new("DAI", 1.0, 0.0),
         ],
         dt: 1.0 / 365.0,
         phi: 0.0,

@@ -11,14 +11,7 @@ use crunch_io::{load_book, load_owing_book};
 use parquet::arrow::ArrowWriter;
 
 fn market() -> MarketSpec {
-    let a = |s: &str, price: f64, sigma: f64| AssetSpec {
-        symbol: s.into(),
-        price,
-        sigma,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    };
+    let a = AssetSpec::new;
     MarketSpec {
         assets: vec![
             a("ETH", 2000.0, 0.8),

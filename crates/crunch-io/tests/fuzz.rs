@@ -166,14 +166,7 @@ fn overwrite(bytes: &[u8], at: u16, new: &[u8]) -> Vec<u8> {
 }
 
 fn market() -> MarketSpec {
-    let a = |s: &str, price: f64, sigma: f64| AssetSpec {
-        symbol: s.into(),
-        price,
-        sigma,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    };
+    let a = AssetSpec::new;
     MarketSpec {
         assets: vec![
             a("ETH", 2000.0, 0.8),
