@@ -20,4 +20,4 @@ mod generator;
 
 pub use builder::{BookBuilder, Locator};
 pub use error::BookError;
-pub use generator::{GeneratorSpec, HoldingSpec, generate};
+pub use generator::{GeneratorSpec, HoldingSpec, ScoreGroup, generate};

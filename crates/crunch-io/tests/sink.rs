@@ -24,6 +24,7 @@ fn layout(timeseries: bool, events: bool) -> SinkLayout {
         ],
         timeseries,
         events,
+        tiers: Vec::new(),
     }
 }
 

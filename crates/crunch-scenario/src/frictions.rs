@@ -43,6 +43,7 @@ impl Validator<'_> {
             oracles,
             liquidators: liquidators.map(|l| self.liquidators(l, steps)),
             multi_asset_debt: protocol.is_some_and(|p| p.get_ref().multi_asset_debt == Some(true)),
+            reputation: None,
         }
     }
 
