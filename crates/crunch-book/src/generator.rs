@@ -69,12 +69,13 @@ pub struct GeneratorSpec {
 /// 3. one `f64` uniform `v` in `[0, 1)`; the utilisation is `u = lo + (hi - lo) * v` and
 ///    the debt, in `debt_asset`, is `u * sum(value * ltv)` over the held assets.
 ///
-/// With score groups, each account then draws from its own second stream,
-/// `stream_rng(seed, Domain::BookGenerator, 1)` (so the draws above are those of the
-/// same population without scores): one uniform `g` in `[0, 1)`, the account joining the
-/// first group whose cumulative share exceeds `g` (the last group if rounding leaves
-/// none) and taking its score; for a group with its own utilisation range `[lo', hi')`,
-/// one more uniform `w`, and the debt becomes `(lo' + (hi' - lo') w) * sum(value * ltv)`.
+/// With score groups, each account then draws two uniforms `g`, `w` in `[0, 1)` from a
+/// second stream, `stream_rng(seed, Domain::BookGenerator, 1)` (so the draws above are
+/// those of the same population without scores, and group membership does not depend on
+/// the groups' utilisation ranges): the account joins the first group whose cumulative
+/// share exceeds `g` (the last group if rounding leaves none) and takes its score; in a
+/// group with its own utilisation range `[lo', hi')` its debt becomes
+/// `(lo' + (hi' - lo') w) * sum(value * ltv)`.
 ///
 /// Errors: an unknown asset, a debt asset that is not a numeraire, a holding asset listed
 /// twice or with a start price that is not positive and finite, a probability outside
@@ -111,7 +112,7 @@ pub fn generate(spec: &GeneratorSpec, market: &MarketSpec, seed: u64) -> Result<
         }
         let mut u = lo + (hi - lo) * rng.random::<f64>();
         if !spec.scores.is_empty() {
-            let g = groups_rng.random::<f64>();
+            let (g, w) = (groups_rng.random::<f64>(), groups_rng.random::<f64>());
             let mut cumulative = 0.0;
             let group = spec
                 .scores
@@ -122,7 +123,7 @@ pub fn generate(spec: &GeneratorSpec, market: &MarketSpec, seed: u64) -> Result<
                 })
                 .unwrap_or(&spec.scores[spec.scores.len() - 1]);
             if let Some((lo, hi)) = group.utilisation {
-                u = lo + (hi - lo) * groups_rng.random::<f64>();
+                u = lo + (hi - lo) * w;
             }
             book.scores.push(group.score);
         }
@@ -302,6 +303,47 @@ mod tests {
             assert_eq!(book.collateral[1][j], 0.0);
             assert_eq!(book.debt[j], 0.5 * 10_000.0 * 0.8);
         }
+    }
+
+    #[test]
+    fn score_groups_keep_the_population_and_set_scores_and_debt() {
+        let m = market();
+        let plain = generate(&spec(), &m, 3).unwrap();
+        let mut s = spec();
+        s.scores = vec![
+            ScoreGroup {
+                share: 0.6,
+                score: 0.2,
+                utilisation: None,
+            },
+            ScoreGroup {
+                share: 0.4,
+                score: 0.9,
+                utilisation: Some((1.0, 1.0)),
+            },
+        ];
+        let scored = generate(&s, &m, 3).unwrap();
+        // The same holdings; debts of the first group unchanged, of the second exactly
+        // the borrowing power (utilisation 1).
+        assert_eq!(scored.collateral, plain.collateral);
+        assert!(scored.scores.contains(&0.2) && scored.scores.contains(&0.9));
+        for j in 0..scored.len() {
+            let power = scored.collateral[0][j] * 2000.0 * 0.8
+                + scored.collateral[1][j] * 30000.0 * 0.73;
+            if scored.scores[j] == 0.2 {
+                assert_eq!(scored.debt[j], plain.debt[j]);
+            } else {
+                assert!((scored.debt[j] - power).abs() <= 1e-9 * power);
+            }
+        }
+        // Membership does not depend on the groups' utilisation ranges.
+        s.scores[1].utilisation = None;
+        assert_eq!(generate(&s, &m, 3).unwrap().scores, scored.scores);
+        s.scores[1].share = 0.5;
+        assert_eq!(
+            err(&s),
+            "book generator: the score groups' shares add up to 1.1, not 1"
+        );
     }
 
     #[test]
