@@ -238,7 +238,11 @@ impl<'m> BookBuilder<'m> {
         if !self.scores.is_empty() {
             let n = self.book.len();
             self.scores.resize(n, None);
-            self.book.scores = self.scores.iter().map(|s| s.map_or(f64::NAN, |s| s.0)).collect();
+            self.book.scores = self
+                .scores
+                .iter()
+                .map(|s| s.map_or(f64::NAN, |s| s.0))
+                .collect();
         }
         self.book
     }

@@ -328,8 +328,8 @@ mod tests {
         assert_eq!(scored.collateral, plain.collateral);
         assert!(scored.scores.contains(&0.2) && scored.scores.contains(&0.9));
         for j in 0..scored.len() {
-            let power = scored.collateral[0][j] * 2000.0 * 0.8
-                + scored.collateral[1][j] * 30000.0 * 0.73;
+            let power =
+                scored.collateral[0][j] * 2000.0 * 0.8 + scored.collateral[1][j] * 30000.0 * 0.73;
             if scored.scores[j] == 0.2 {
                 assert_eq!(scored.debt[j], plain.debt[j]);
             } else {

@@ -43,10 +43,28 @@ fn run(scenario: &Path, paths: u64) -> (Vec<PolicyStats>, Vec<Vec<Tier>>, Vec<f6
     let names: Vec<&str> = stats.iter().map(|s| s.policy.as_str()).collect();
     let mut tiers = vec![vec![Tier::default(); 3]; names.len()];
     for b in read_parquet(&out.join("tiers.parquet")).batches {
-        let f = |c: &str| b.column_by_name(c).unwrap().as_primitive::<Float64Type>().clone();
-        let i = |c: &str| b.column_by_name(c).unwrap().as_primitive::<Int64Type>().clone();
-        let policy = b.column_by_name("policy").unwrap().as_string::<i32>().clone();
-        let (tier, power, flat) = (i("tier"), f("initial_borrowing_power"), f("flat_borrowing_power"));
+        let f = |c: &str| {
+            b.column_by_name(c)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .clone()
+        };
+        let i = |c: &str| {
+            b.column_by_name(c)
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .clone()
+        };
+        let policy = b
+            .column_by_name("policy")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let (tier, power, flat) = (
+            i("tier"),
+            f("initial_borrowing_power"),
+            f("flat_borrowing_power"),
+        );
         let (liquidations, bad) = (i("liquidations"), f("bad_debt"));
         for r in 0..b.num_rows() {
             let p = names.iter().position(|n| *n == policy.value(r)).unwrap();
@@ -59,8 +77,16 @@ fn run(scenario: &Path, paths: u64) -> (Vec<PolicyStats>, Vec<Vec<Tier>>, Vec<f6
     }
     let mut bad = vec![0.0; names.len()];
     for b in read_parquet(&out.join("summary.parquet")).batches {
-        let policy = b.column_by_name("policy").unwrap().as_string::<i32>().clone();
-        let x = b.column_by_name("bad_debt").unwrap().as_primitive::<Float64Type>().clone();
+        let policy = b
+            .column_by_name("policy")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let x = b
+            .column_by_name("bad_debt")
+            .unwrap()
+            .as_primitive::<Float64Type>()
+            .clone();
         for r in 0..b.num_rows() {
             bad[names.iter().position(|n| *n == policy.value(r)).unwrap()] += x.value(r);
         }
@@ -75,7 +101,10 @@ fn tiers_lend_more_and_the_lagging_high_tier_costs_bad_debt() {
     assert!(text.contains(risky));
     let (stats, tiers, bad) = run(&shipped(), 20);
     let (flat, tiered) = (&stats[0], &stats[1]);
-    assert_eq!((flat.policy.as_str(), tiered.policy.as_str()), ("flat", "tiered"));
+    assert_eq!(
+        (flat.policy.as_str(), tiered.policy.as_str()),
+        ("flat", "tiered")
+    );
     // Capital efficiency: more borrowing power on the same collateral.
     assert!(tiered.borrowing_capacity.unwrap() > flat.borrowing_capacity.unwrap() + 0.01);
     // Low tier lends less, the neutral tier the same, the high tier more; the flat policy

@@ -160,7 +160,12 @@ fn tiers_and_scores_step_by_step() {
     // The scores in force at each step (the snapshot's): 0.6/0.4, 0.6/0.4, 0.7/0.1,
     // 0.4/0.0 (0.1 - 0.3 - 0.5 stops at 0 after step 2, the liquidation counting alone).
     let scores = |t| run(&m, &f, &b, &p, Some(t), 0).scores;
-    for (t, want) in [(0, [0.6, 0.4]), (1, [0.6, 0.4]), (2, [0.7, 0.1]), (3, [0.4, 0.0])] {
+    for (t, want) in [
+        (0, [0.6, 0.4]),
+        (1, [0.6, 0.4]),
+        (2, [0.7, 0.1]),
+        (3, [0.4, 0.0]),
+    ] {
         let got = scores(t);
         close(got[0], want[0]);
         close(got[1], want[1]);

@@ -238,7 +238,10 @@ mod tests {
         assert!(run(&plain).unwrap().scores.is_empty());
         let differs = MemTable::new(
             &["account", "asset", "collateral", "debt", "score"],
-            vec![vec!["a", "ETH", "1", "0", "0.5"], vec!["a", "USDC", "0", "9", "0.6"]],
+            vec![
+                vec!["a", "ETH", "1", "0", "0.5"],
+                vec!["a", "USDC", "0", "9", "0.6"],
+            ],
         );
         assert_eq!(
             run(&differs).unwrap_err(),

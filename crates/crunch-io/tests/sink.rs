@@ -543,7 +543,10 @@ fn tiers_and_scores_read_back() {
     assert_eq!(i64s(&t, "tier"), [Some(0), Some(1)]);
     assert_eq!(f64s(&t, "min_score"), [Some(0.0), Some(0.8)]);
     assert_eq!(i64s(&t, "accounts"), [Some(1), Some(2)]);
-    assert_eq!(f64s(&t, "initial_borrowing_power"), [Some(150.0), Some(151.0)]);
+    assert_eq!(
+        f64s(&t, "initial_borrowing_power"),
+        [Some(150.0), Some(151.0)]
+    );
     assert_eq!(i64s(&t, "liquidations"), [Some(0), Some(2)]);
     assert_eq!(f64s(&t, "bad_debt"), [Some(0.0), Some(0.5)]);
     assert_eq!(i64s(&t, "final_accounts"), [Some(2), Some(1)]);

@@ -53,7 +53,11 @@ impl Validator<'_> {
         });
         let mut tiers: Vec<Tier> = Vec::new();
         if r.tiers.get_ref().is_empty() {
-            self.issue(r.tiers.span(), "reputation.tiers", "needs at least one tier");
+            self.issue(
+                r.tiers.span(),
+                "reputation.tiers",
+                "needs at least one tier",
+            );
         }
         for (k, raw_tier) in r.tiers.get_ref().iter().enumerate() {
             let key = |f: &str| format!("reputation.tiers[{k}].{f}");
@@ -144,7 +148,10 @@ impl Validator<'_> {
                     self.issue(
                         b.span(),
                         key("bounds"),
-                        format!("must be [lo, hi] with lo < hi (finite), got [{}, {}]", lo.0, hi.0),
+                        format!(
+                            "must be [lo, hi] with lo < hi (finite), got [{}, {}]",
+                            lo.0, hi.0
+                        ),
                     );
                 }
                 (lo.0, hi.0)

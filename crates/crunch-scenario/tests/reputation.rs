@@ -140,7 +140,9 @@ bounds = [1.0, 0.0]
     ] {
         assert!(e.contains(want), "missing {want:?} in:\n{e}");
     }
-    let empty = refused(&format!("[reputation]\npolicies = []\ntiers = []\n{UPDATE}"));
+    let empty = refused(&format!(
+        "[reputation]\npolicies = []\ntiers = []\n{UPDATE}"
+    ));
     assert!(
         empty.contains("`reputation.tiers`: needs at least one tier"),
         "{empty}"
