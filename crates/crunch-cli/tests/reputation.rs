@@ -142,3 +142,28 @@ fn tiers_lend_more_and_the_lagging_high_tier_costs_bad_debt() {
          without"
     );
 }
+
+/// Scores and tiers are per path and per account, drawn from nothing random: the output
+/// files are byte for byte the same on 1 and 2 threads.
+#[test]
+fn tiered_outputs_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let prepared = prepare(
+        &shipped(),
+        Overrides {
+            paths: Some(4),
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    let run = |threads: usize| {
+        let out = dir.path().join(format!("t{threads}"));
+        let mut options = RunOptions::new(out.clone());
+        options.threads = Some(threads);
+        run_scenario(&prepared, &options).unwrap();
+        common::files(&out)
+    };
+    let one = run(1);
+    assert!(one.iter().any(|(name, _)| name == "tiers.parquet"));
+    assert_eq!(one, run(2));
+}
