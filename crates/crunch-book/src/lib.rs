@@ -1,6 +1,7 @@
 //! Account books of crunch: a validating builder that turns long-form rows
 //! `(account, asset, collateral, debt)` into the structure-of-arrays [`Book`], and a
-//! seeded synthetic book generator.
+//! seeded synthetic book generator, and a protocol's limits on the initial book (Aave v3
+//! isolation mode, supply and borrow caps).
 //!
 //! The rules are those of the `lending-v1` reference model (`docs/lending-v1.md`,
 //! "Account book" and precise points 5 and 6):
@@ -17,7 +18,9 @@
 mod builder;
 mod error;
 mod generator;
+mod limits;
 
 pub use builder::{BookBuilder, Locator};
 pub use error::BookError;
 pub use generator::{GeneratorSpec, HoldingSpec, ScoreGroup, generate};
+pub use limits::{LimitError, check_caps, isolate};

@@ -85,7 +85,7 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
             )
         })?);
     }
-    let book = match &scenario.book {
+    let mut book = match &scenario.book {
         BookSpec::File(path) => {
             data.push(read(path).with_context(|| format!("{}: `book.file`", file.display()))?);
             if scenario.frictions.multi_asset_debt {
@@ -103,6 +103,11 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
             }
         }
     };
+    // The protocol's limits act on the initial book (crunch_book::isolate).
+    let limits = |e: crunch_book::LimitError| anyhow::anyhow!("{}: {e}", file.display());
+    let frictions = &scenario.frictions;
+    crunch_book::isolate(&mut book, &scenario.market, &frictions.isolation).map_err(limits)?;
+    crunch_book::check_caps(&book, &scenario.market, &frictions.caps).map_err(limits)?;
     if let Some(r) = &scenario.frictions.reputation {
         check_scores(&book, &r.update, file)?;
     }

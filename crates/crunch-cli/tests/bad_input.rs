@@ -335,6 +335,15 @@ const CASES: &[Case] = &[
             "duplicate row for account `bob` and asset `ETH` (first at line 4)",
         ],
     ),
+    case(
+        "debt-ceiling",
+        &[
+            "debt-ceiling.toml",
+            "`protocol.isolation.ETH.debt_ceiling`",
+            "the 2 accounts in isolation on ETH owe 2500 USD at start prices, above the debt \
+             ceiling 2000",
+        ],
+    ),
     // Fails during the simulation, after the output directory has been staged.
     case(
         "feedback-too-strong",

@@ -116,3 +116,22 @@ fn the_usdc_depeg_liquidates_unless_the_oracle_pins_usdc() {
     assert_eq!(pinned.mean_liquidations, 0.0);
     assert_eq!(pinned.mean_bad_debt, 0.0);
 }
+
+/// The Compound DAI spike: DAI's oracle at 1.30 for one step liquidates far more than
+/// the same paths without it (more than tenfold) and leaves no bad debt: the loss falls on
+/// the borrowers.
+#[test]
+fn the_dai_oracle_spike_liquidates_solvent_borrowers() {
+    let text = fs::read_to_string(incident("compound-dai.toml")).unwrap();
+    let spike = "[oracle.DAI]\nspikes = [{ start = 20, end = 20, factor = 1.3 }]";
+    assert!(text.contains(spike));
+    let spiked = &run_text(&text, 5)[0];
+    let quiet = &run_text(&text.replace(spike, ""), 5)[0];
+    assert!(
+        spiked.mean_liquidations > 10.0 * quiet.mean_liquidations.max(1.0),
+        "{} vs {}",
+        spiked.mean_liquidations,
+        quiet.mean_liquidations
+    );
+    assert_eq!(spiked.mean_bad_debt, 0.0);
+}

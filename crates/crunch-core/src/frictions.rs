@@ -277,6 +277,35 @@ pub struct Frictions {
     pub multi_asset_debt: bool,
     /// Reputation-tiered requirements (`[reputation]`), if any.
     pub reputation: Option<crate::Reputation>,
+    /// Assets in Aave-style isolation mode, with their debt ceilings.
+    pub isolation: Vec<Isolation>,
+    /// Supply and borrow caps per asset.
+    pub caps: Vec<Caps>,
+}
+
+/// Aave v3's isolation mode for one asset (`[protocol.isolation.SYMBOL]`; Aave v3
+/// technical paper, "Isolation mode"): an account using the asset as collateral may use
+/// no other collateral, and the debt of all such accounts together may not exceed the
+/// asset's debt ceiling. Nothing borrows along a path, so both bind the initial book.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Isolation {
+    /// The isolated asset's index.
+    pub asset: usize,
+    /// Most debt (USD at start prices) that accounts in isolation on the asset may owe.
+    pub debt_ceiling: f64,
+}
+
+/// Aave v3's supply and borrow caps of one asset (`[protocol.caps.SYMBOL]`), in
+/// quantities of the asset: the book may not supply or owe more of it. They bind the
+/// initial book (nothing is supplied or borrowed along a path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caps {
+    /// The asset's index.
+    pub asset: usize,
+    /// Most collateral quantity of the asset over all accounts.
+    pub supply: Option<f64>,
+    /// Most quantity of the asset owed over all accounts (multi-asset debt only).
+    pub borrow: Option<f64>,
 }
 
 impl Frictions {

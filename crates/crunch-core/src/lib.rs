@@ -17,8 +17,8 @@ pub mod state;
 
 pub use book::Book;
 pub use frictions::{
-    Comet, EMode, Frictions, LiquidationTerms, LiquidatorSpec, OracleFeed, OracleSpec, RuleSet,
-    Spike, Window,
+    Caps, Comet, EMode, Frictions, Isolation, LiquidationTerms, LiquidatorSpec, OracleFeed,
+    OracleSpec, RuleSet, Spike, Window,
 };
 pub use market::{AssetSpec, MarketSpec};
 pub use outcome::{

@@ -22,6 +22,15 @@
 //! [`Account::apply_funding`] moves `-q P_i f` into the collateral (longs pay shorts when
 //! `f > 0`, as on perpetual swap exchanges), and into the position's isolated margin
 //! when it has one.
+//!
+//! **Expiry.** An option is valued only up to its expiry. At or after it,
+//! [`Account::settle_expired`] settles it: the position is removed and its intrinsic value
+//! at the settlement price, `q max(P_i - K, 0)` (call) or `q max(K - P_i, 0)` (put), is paid
+//! into the collateral (negative for a short in the money), as crypto exchanges
+//! cash-settle European options at expiry against the underlying's index price (Deribit's
+//! options, for one). Valuing an option past its expiry without
+//! settling it is refused ([`DerivError::Expired`]): its value is fixed by the price at
+//! expiry, not by a later one.
 
 use crate::black76::{Black76, Greeks, OptionKind};
 use crate::error::{DerivError, check};
@@ -384,22 +393,74 @@ impl Account {
     /// Checks that every position's asset exists in `m` and no option has expired at
     /// `m.time()`.
     pub fn check_market(&self, m: &MarketState) -> Result<(), DerivError> {
+        self.check_assets(m)?;
         for (k, p) in self.positions.iter().enumerate() {
-            let label = || format!("accounts[{}].positions[{k}]", self.id);
-            if p.asset >= m.assets() {
-                return Err(DerivError::UnknownAsset {
-                    position: label(),
-                    asset: p.asset,
-                    assets: m.assets(),
-                });
-            }
             if let Instrument::Option { expiry, .. } = p.instrument
                 && expiry < m.time
             {
                 return Err(DerivError::Expired {
-                    position: label(),
+                    position: format!("accounts[{}].positions[{k}]", self.id),
                     expiry,
                     time: m.time,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles every option whose expiry is at or before `m.time()` at `m`'s prices
+    /// (module documentation): removes it and pays `q` times its intrinsic value into the
+    /// collateral. Returns the total paid (negative when the account pays). The
+    /// collateral may become negative.
+    pub fn settle_expired(&mut self, m: &MarketState) -> Result<f64, DerivError> {
+        self.check_assets(m)?;
+        let mut total = 0.0;
+        self.positions.retain(|p| match p.instrument {
+            Instrument::Option {
+                kind,
+                strike,
+                expiry,
+                ..
+            } if expiry <= m.time => {
+                // sigma sqrt T = 0: Black-76 gives the intrinsic value (black76.rs).
+                let intrinsic = Black76::unchecked(m.prices[p.asset], strike, 0.0, 0.0, m.rate);
+                total += p.size * intrinsic.price(kind);
+                false
+            }
+            _ => true,
+        });
+        self.collateral += total;
+        Ok(total)
+    }
+
+    /// An account from parts already checked (a split of a checked account); the
+    /// collateral may be negative.
+    pub(crate) fn from_parts(id: String, collateral: f64, positions: Vec<Position>) -> Self {
+        Self {
+            id,
+            collateral,
+            positions,
+        }
+    }
+
+    /// Sum of the positions' P&L since entry at a checked market state.
+    pub(crate) fn pnl_at(&self, m: &MarketState) -> f64 {
+        self.positions.iter().map(|p| p.pnl(m)).sum()
+    }
+
+    /// The collateral and the positions, for the simulation to change in place.
+    pub(crate) fn parts_mut(&mut self) -> (&mut f64, &mut Vec<Position>) {
+        (&mut self.collateral, &mut self.positions)
+    }
+
+    /// Checks that every position's asset exists in `m`.
+    fn check_assets(&self, m: &MarketState) -> Result<(), DerivError> {
+        for (k, p) in self.positions.iter().enumerate() {
+            if p.asset >= m.assets() {
+                return Err(DerivError::UnknownAsset {
+                    position: format!("accounts[{}].positions[{k}]", self.id),
+                    asset: p.asset,
+                    assets: m.assets(),
                 });
             }
         }
@@ -416,7 +477,7 @@ impl Account {
         self.check_market(m)?;
         Ok(AccountValue {
             equity: self.equity_at(m),
-            pnl: self.positions.iter().map(|p| p.pnl(m)).sum(),
+            pnl: self.pnl_at(m),
         })
     }
 
@@ -470,6 +531,16 @@ impl DerivBook {
     /// Equity and P&L of each account at `m`, in book order.
     pub fn values(&self, m: &MarketState) -> Result<Vec<AccountValue>, DerivError> {
         self.accounts.iter().map(|a| a.value(m)).collect()
+    }
+
+    /// Settles the expired options of every account at `m` ([`Account::settle_expired`]);
+    /// returns the total paid into collateral.
+    pub fn settle_expired(&mut self, m: &MarketState) -> Result<f64, DerivError> {
+        let mut total = 0.0;
+        for a in &mut self.accounts {
+            total += a.settle_expired(m)?;
+        }
+        Ok(total)
     }
 
     /// Equity and P&L of the whole book at `m` (sums over accounts).
@@ -573,13 +644,43 @@ mod tests {
     }
 
     #[test]
+    fn expired_options_settle_at_intrinsic_value() {
+        // Alice's short 110 call expires at 0.25; at 0.3 with P = 125 it settles at
+        // -1 * (125 - 110) = -15 into the collateral, and the perpetual stays. Before the
+        // expiry nothing settles. Bob's long 0.5 put K = 1800 settles at 0.5 * (1800 - 1500).
+        let at =
+            |p0: f64, t: f64| MarketState::new(vec![p0, 1_500.0], vec![0.5, 0.6], 0.0, t).unwrap();
+        let mut a = alice();
+        assert_eq!(a.settle_expired(&at(125.0, 0.2)).unwrap(), 0.0);
+        assert_eq!(a.positions().len(), 2);
+        assert_eq!(a.settle_expired(&at(125.0, 0.3)).unwrap(), -15.0);
+        assert_eq!(a.collateral(), 985.0);
+        assert_eq!(
+            a.positions(),
+            &[Position::perp(0, 2.0, 90.0).with_funding(1e-4)]
+        );
+        // Now it can be valued at 0.3: 985 + 2 (125 - 90).
+        assert_eq!(a.value(&at(125.0, 0.3)).unwrap().equity, 1_055.0);
+        let bob = Account::new(
+            "bob",
+            0.0,
+            vec![Position::option(1, 0.5, Put, 1_800.0, 0.5, 200.0)],
+        )
+        .unwrap();
+        let mut book = DerivBook::new(vec![bob]).unwrap();
+        assert_eq!(book.settle_expired(&at(100.0, 0.5)).unwrap(), 150.0);
+        assert_eq!(book.accounts()[0].collateral(), 150.0);
+    }
+
+    #[test]
     fn bad_inputs_are_refused_with_their_place() {
         let err = |e: DerivError| e.to_string();
         assert_eq!(
             err(alice()
                 .value(&MarketState::new(vec![100.0], vec![0.5], 0.0, 0.3).unwrap())
                 .unwrap_err()),
-            "accounts[alice].positions[1]: expired at 0.25 years, valued at time 0.3 years"
+            "accounts[alice].positions[1]: expired at 0.25 years, valued at time 0.3 years \
+             (settle it first)"
         );
         let far = Account::new("far", 0.0, vec![Position::perp(2, 1.0, 1.0)]).unwrap();
         assert_eq!(

@@ -26,7 +26,7 @@ pub enum DerivError {
         assets: usize,
     },
     /// An option is valued after its expiry (it should have been settled).
-    #[error("{position}: expired at {expiry} years, valued at time {time} years")]
+    #[error("{position}: expired at {expiry} years, valued at time {time} years (settle it first)")]
     Expired {
         /// The position.
         position: String,
@@ -48,6 +48,14 @@ pub enum DerivError {
     /// Two accounts of a book have the same identifier.
     #[error("account `{0}` appears twice in the book")]
     DuplicateAccount(String),
+    /// A simulation step failed; the cause names the account and position.
+    #[error("step {step}: {cause}")]
+    AtStep {
+        /// The step of the path.
+        step: usize,
+        /// What failed.
+        cause: Box<DerivError>,
+    },
     /// A sample is empty.
     #[error("{0}: the sample is empty")]
     EmptySample(&'static str),

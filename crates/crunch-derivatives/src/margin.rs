@@ -64,7 +64,7 @@ impl RuleParams {
     }
 
     /// The requirement of one position at a checked market state.
-    fn requirement(&self, p: &Position, m: &MarketState) -> f64 {
+    pub(crate) fn requirement(&self, p: &Position, m: &MarketState) -> f64 {
         let u = m.prices()[p.asset];
         match p.instrument {
             Instrument::Perp { .. } => p.size.abs() * u * self.perp_rate,

@@ -308,6 +308,11 @@ pub fn simulate_path(
             let mut any_insolvent = false;
             summary.initial_collateral = 0.0;
             summary.initial_borrowing_power = 0.0;
+            // Borrowing power of the accounts in isolation on each isolated asset (after
+            // `crunch_book::isolate` they hold that asset only); their total is capped by
+            // the asset's debt ceiling.
+            let isolation = &frictions.isolation;
+            let mut isolated = vec![0.0; isolation.len()];
             for j in 0..n {
                 let d = owed::at_market(debt, owed, j, p);
                 summary.initial_debt += d;
@@ -321,11 +326,20 @@ pub fn simulate_path(
                     (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>()
                 };
                 let b = power(&|i| rep.as_ref().map_or(ltv(i), |r| r.ltv(j, i, ltv(i))));
-                summary.initial_borrowing_power += b;
                 if let Some(r) = rep.as_mut() {
                     r.initial(j, d, v, b, power(&ltv));
                 }
+                match isolation
+                    .iter()
+                    .position(|iso| coll[iso.asset * n + j] > 0.0)
+                {
+                    Some(k) => isolated[k] += b,
+                    None => summary.initial_borrowing_power += b,
+                }
                 any_insolvent |= d > v;
+            }
+            for (iso, &power) in isolation.iter().zip(&isolated) {
+                summary.initial_borrowing_power += power.min(iso.debt_ceiling);
             }
             if any_insolvent {
                 summary.first_bad_debt_step = Some(0);

@@ -4,8 +4,8 @@
 //! the comments. ETH: ltv 0.8, lt 0.825, bonus 0.05; close factor 0.5; debt in USDC.
 
 use crunch_core::{
-    AssetSpec, Book, Comet, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome,
-    PricePath, RuleSet, Window,
+    AssetSpec, Book, Comet, EMode, Frictions, Isolation, LiquidatorSpec, MarketSpec, OracleSpec,
+    PathOutcome, PricePath, RuleSet, Window,
 };
 use crunch_engine::{RecordOptions, ScanMode, Scratch, SimOptions, simulate_path};
 use crunch_policy::{AssetTerms, StaticLtv};
@@ -412,4 +412,30 @@ fn compound_v3_store_front_sales_are_gated_by_depth() {
     assert_eq!(o.events[0].step, 2);
     assert_eq!(o.summary.mean_time_to_liquidate, Some(1.0));
     close(o.summary.slippage_cost, 2.0 * 12.25 * 0.035);
+}
+
+/// Isolation on ETH with a debt ceiling of 1,000 USD: the two ETH accounts (after
+/// `crunch_book::isolate` they hold ETH only) could borrow `2 * 1000 * 0.8 + 1 * 1000 *
+/// 0.8 = 2,400` under the policy, but together no more than the ceiling, so the book's
+/// borrowing power is 1,000; without isolation it is 2,400. Liquidations are unchanged.
+#[test]
+fn a_debt_ceiling_caps_the_isolated_accounts_borrowing_power() {
+    let (m, b, p) = (
+        market(None),
+        book(&[(2.0, 500.0), (1.0, 300.0)]),
+        path(&[1000.0, 300.0]),
+    );
+    let isolated = Frictions {
+        isolation: vec![Isolation {
+            asset: 0,
+            debt_ceiling: 1000.0,
+        }],
+        ..Frictions::default()
+    };
+    let capped = run(&m, &isolated, &b, &p);
+    let plain = run(&m, &Frictions::default(), &b, &p);
+    close(capped.summary.initial_borrowing_power, 1000.0);
+    close(plain.summary.initial_borrowing_power, 2400.0);
+    assert!(!capped.events.is_empty());
+    assert_eq!(capped.events, plain.events);
 }

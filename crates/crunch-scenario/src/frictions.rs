@@ -1,10 +1,13 @@
 //! Validation of the friction tables `[oracle.SYMBOL]`, `[liquidators]` and `[protocol]`.
 //! Every problem is recorded with its line and key.
 
-use crate::raw::{RawEMode, RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum};
+use crate::raw::{
+    RawCaps, RawEMode, RawIsolation, RawLiquidators, RawOracle, RawProtocol, RawWindow, SNum,
+};
 use crate::validate::{Validator, non_negative, positive};
 use crunch_core::{
-    Comet, EMode, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet, Spike, Window,
+    Caps, Comet, EMode, Frictions, Isolation, LiquidatorSpec, MarketSpec, OracleSpec, RuleSet,
+    Spike, Window,
 };
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -37,14 +40,104 @@ impl Validator<'_> {
         let emode = protocol
             .and_then(|p| p.get_ref().emode.as_ref())
             .map(|e| self.emode(e, market));
+        let multi_asset_debt = protocol.is_some_and(|p| p.get_ref().multi_asset_debt == Some(true));
+        let isolation = protocol
+            .and_then(|p| p.get_ref().isolation.as_ref())
+            .map_or_else(Vec::new, |t| self.isolation(t, market));
+        let caps = protocol
+            .and_then(|p| p.get_ref().caps.as_ref())
+            .map_or_else(Vec::new, |t| self.caps(t, market, multi_asset_debt));
         Frictions {
             rules: protocol.map_or(RuleSet::LendingV1, |p| self.rules(p.get_ref())),
             emode,
             oracles,
             liquidators: liquidators.map(|l| self.liquidators(l, steps)),
-            multi_asset_debt: protocol.is_some_and(|p| p.get_ref().multi_asset_debt == Some(true)),
+            multi_asset_debt,
+            isolation,
+            caps,
             reputation: None,
         }
+    }
+
+    /// The asset index of `symbol` in a per-asset table `key`, or an issue.
+    fn asset_key(
+        &mut self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        market: &MarketSpec,
+    ) -> Option<usize> {
+        let symbol = key.rsplit('.').next().unwrap_or(key);
+        let i = market.index_of(symbol);
+        if i.is_none() {
+            self.issue(span, key, "unknown asset (not declared in [[assets]])");
+        }
+        i
+    }
+
+    /// `[protocol.isolation.SYMBOL]`: known assets, `debt_ceiling >= 0` (USD).
+    fn isolation(
+        &mut self,
+        table: &Spanned<BTreeMap<String, RawIsolation>>,
+        market: &MarketSpec,
+    ) -> Vec<Isolation> {
+        let mut out = Vec::new();
+        for (symbol, raw) in table.get_ref() {
+            let key = format!("protocol.isolation.{symbol}");
+            let debt_ceiling = self.num(
+                &raw.debt_ceiling,
+                &format!("{key}.debt_ceiling"),
+                non_negative,
+                "must be >= 0 (USD)",
+            );
+            if let Some(asset) = self.asset_key(table.span(), &key, market) {
+                out.push(Isolation {
+                    asset,
+                    debt_ceiling,
+                });
+            }
+        }
+        out
+    }
+
+    /// `[protocol.caps.SYMBOL]`: known assets, caps `>= 0` (quantities); a borrow cap needs
+    /// multi-asset debt (a numeraire debt is not owed in one asset).
+    fn caps(
+        &mut self,
+        table: &Spanned<BTreeMap<String, RawCaps>>,
+        market: &MarketSpec,
+        multi_asset_debt: bool,
+    ) -> Vec<Caps> {
+        let mut out = Vec::new();
+        for (symbol, raw) in table.get_ref() {
+            let key = format!("protocol.caps.{symbol}");
+            let mut cap = |x: &Option<SNum>, name: &str| {
+                x.as_ref().map(|x| {
+                    self.num(
+                        x,
+                        &format!("{key}.{name}"),
+                        non_negative,
+                        "must be >= 0 (a quantity of the asset)",
+                    )
+                })
+            };
+            let supply = cap(&raw.supply, "supply");
+            let borrow = cap(&raw.borrow, "borrow");
+            if let (Some(b), false) = (&raw.borrow, multi_asset_debt) {
+                self.issue(
+                    b.span(),
+                    format!("{key}.borrow"),
+                    "a borrow cap needs debts owed per asset: set `[protocol] multi_asset_debt = true`",
+                );
+            }
+            if let Some(asset) = self.asset_key(table.span(), &key, market) {
+                out.push(Caps {
+                    asset,
+                    supply,
+                    borrow,
+                });
+            }
+        }
+        out
     }
 
     /// `[protocol]`: the rule-set and its parameters; a parameter of another rule-set is

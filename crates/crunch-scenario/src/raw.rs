@@ -99,6 +99,23 @@ pub(crate) struct RawProtocol {
     pub reserves: Option<SNum>,
     pub multi_asset_debt: Option<bool>,
     pub emode: Option<Spanned<RawEMode>>,
+    pub isolation: Option<Spanned<BTreeMap<String, RawIsolation>>>,
+    pub caps: Option<Spanned<BTreeMap<String, RawCaps>>>,
+}
+
+/// `[protocol.isolation.SYMBOL]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIsolation {
+    pub debt_ceiling: SNum,
+}
+
+/// `[protocol.caps.SYMBOL]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCaps {
+    pub supply: Option<SNum>,
+    pub borrow: Option<SNum>,
 }
 
 /// `[protocol.emode]`.

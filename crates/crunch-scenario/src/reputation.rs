@@ -19,7 +19,7 @@ impl Validator<'_> {
     /// `[reputation]`: tiers sorted by `min_score` with the first at or below the lowest
     /// score, adjustments in `[-1, 1]`, `0 < max_lt < 1`, non-negative gains and losses,
     /// `near_health >= 1`, bounds `lo < hi`, known policy names; not combined with an
-    /// e-mode category or Compound v3 absorption.
+    /// e-mode category, isolation mode or Compound v3 absorption.
     pub(crate) fn reputation(
         &mut self,
         raw: &Spanned<RawReputation>,
@@ -40,6 +40,14 @@ impl Validator<'_> {
                 "reputation",
                 "cannot be combined with `protocol.rules = \"compound-v3\"` (absorption \
                  has no per-account terms)",
+            );
+        }
+        if !frictions.isolation.is_empty() {
+            self.issue(
+                raw.span(),
+                "reputation",
+                "cannot be combined with [protocol.isolation] yet (the tiers' borrowing power \
+                 would not count the debt ceilings)",
             );
         }
         let update = self.score_update(&r.update);

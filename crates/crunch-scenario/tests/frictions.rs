@@ -4,7 +4,9 @@
 mod common;
 
 use common::scenario;
-use crunch_core::{Comet, EMode, Frictions, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window};
+use crunch_core::{
+    Caps, Comet, EMode, Frictions, Isolation, LiquidatorSpec, OracleSpec, RuleSet, Spike, Window,
+};
 use crunch_scenario::parse_scenario;
 use std::path::Path;
 
@@ -214,4 +216,59 @@ fn an_emode_category_parses_and_is_checked() {
             && e.contains("`protocol.emode.ltv`: must be <= lt (0.975), got 0.98"),
         "{e}"
     );
+}
+
+#[test]
+fn isolation_and_caps_parse_and_are_checked() {
+    let f = parse(
+        "[protocol]\nmulti_asset_debt = true\n\n[protocol.isolation.ETH]\ndebt_ceiling = 5e6\n\n\
+         [protocol.caps.ETH]\nsupply = 1000\n\n[protocol.caps.USDC]\nborrow = 2e6\n",
+    )
+    .unwrap();
+    assert_eq!(
+        f.isolation,
+        vec![Isolation {
+            asset: 0,
+            debt_ceiling: 5e6
+        }]
+    );
+    assert_eq!(
+        f.caps,
+        vec![
+            Caps {
+                asset: 0,
+                supply: Some(1000.0),
+                borrow: None
+            },
+            Caps {
+                asset: 1,
+                supply: None,
+                borrow: Some(2e6)
+            }
+        ]
+    );
+    let cases = [
+        (
+            "[protocol.isolation.DOGE]\ndebt_ceiling = 1\n",
+            "`protocol.isolation.DOGE`: unknown asset (not declared in [[assets]])",
+        ),
+        (
+            "[protocol.isolation.ETH]\ndebt_ceiling = -1\n",
+            "`protocol.isolation.ETH.debt_ceiling`: must be >= 0 (USD), got -1",
+        ),
+        (
+            "[protocol.caps.ETH]\nsupply = -2\n",
+            "`protocol.caps.ETH.supply`: must be >= 0 (a quantity of the asset), got -2",
+        ),
+        (
+            "[protocol.caps.USDC]\nborrow = 10\n",
+            "`protocol.caps.USDC.borrow`: a borrow cap needs debts owed per asset: set \
+             `[protocol] multi_asset_debt = true`",
+        ),
+        ("[protocol.caps.ETH]\nsuply = 2\n", "unknown field `suply`"),
+    ];
+    for (tail, want) in cases {
+        let e = parse(tail).unwrap_err();
+        assert!(e.contains(want), "{tail}: {e}");
+    }
 }
