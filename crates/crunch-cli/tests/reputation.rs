@@ -167,3 +167,40 @@ fn tiered_outputs_do_not_depend_on_the_thread_count() {
     assert!(one.iter().any(|(name, _)| name == "tiers.parquet"));
     assert_eq!(one, run(2));
 }
+
+/// With one tier that adjusts nothing, the run's summary is bit for bit that of the same
+/// scenario without `[reputation]` (every column of every row; only the files' metadata,
+/// which carries the scenario text, differs).
+#[test]
+fn one_neutral_tier_gives_the_summary_of_the_static_policy() {
+    let text = fs::read_to_string(shipped()).unwrap();
+    let table = text.find("\n[reputation]\n").unwrap();
+    let tiers = "tiers = [\n  { min_score = 0.0, ltv = -0.05, lt = -0.03, bonus = 0.01 },\n  \
+                 { min_score = 0.5 },\n  { min_score = 0.8, ltv = 0.07, lt = 0.05, bonus = \
+                 -0.01 },\n]\n";
+    assert!(text.contains(tiers));
+    let dir = tempfile::tempdir().unwrap();
+    let summary = |name: &str, text: &str| {
+        let scenario = dir.path().join(format!("{name}.toml"));
+        fs::write(&scenario, text).unwrap();
+        let prepared = prepare(
+            &scenario,
+            Overrides {
+                paths: Some(5),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        let out = dir.path().join(name);
+        let stats = run_scenario(&prepared, &RunOptions::new(out.clone())).unwrap();
+        assert!(stats.iter().all(|s| s.mean_liquidations > 0.0));
+        let batches = read_parquet(&out.join("summary.parquet")).batches;
+        batches
+            .iter()
+            .map(|b| b.columns().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let neutral = text.replace(tiers, "tiers = [{ min_score = 0.0 }]\n");
+    let without = &text[..=table];
+    assert_eq!(summary("neutral", &neutral), summary("without", without));
+}

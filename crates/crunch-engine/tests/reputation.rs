@@ -89,7 +89,7 @@ fn run(
 ) -> PathOutcome {
     let options = SimOptions {
         record: RecordOptions {
-            timeseries: false,
+            timeseries: true,
             events: true,
             health_step,
         },
@@ -239,7 +239,8 @@ fn random_case() -> (MarketSpec, Book, Vec<PricePath>) {
 }
 
 /// One neutral tier applied by the policy, or adjusting tiers the policy does not apply:
-/// summary, events and health snapshot bit for bit those of the static policy, also
+/// summary, events, time series and health snapshot bit for bit those of the static
+/// policy, also
 /// under Aave v3.3's rules; and the cases liquidate, so the comparison means something.
 #[test]
 fn one_neutral_tier_reduces_to_the_static_policy_bit_for_bit() {
@@ -276,6 +277,7 @@ fn one_neutral_tier_reduces_to_the_static_policy_bit_for_bit() {
                 liquidations += base.summary.liquidations;
                 assert_eq!(base.summary, tiered.summary);
                 assert_eq!(base.events, tiered.events);
+                assert_eq!(base.steps, tiered.steps);
                 assert_eq!(base.health, tiered.health);
                 assert_eq!(tiered.tiers.iter().map(|x| x.accounts).sum::<u64>(), 300);
             }

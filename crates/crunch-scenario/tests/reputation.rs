@@ -147,4 +147,13 @@ bounds = [1.0, 0.0]
         empty.contains("`reputation.tiers`: needs at least one tier"),
         "{empty}"
     );
+
+    let isolated = refused(&format!(
+        "[protocol.isolation.ETH]\ndebt_ceiling = 1e6\n\n[reputation]\npolicies = []\n\
+         tiers = [{{ min_score = 0.0 }}]\n{UPDATE}"
+    ));
+    assert!(
+        isolated.contains("`reputation`: cannot be combined with [protocol.isolation] yet"),
+        "{isolated}"
+    );
 }
