@@ -99,7 +99,8 @@ impl ScoreUpdate {
 /// A scenario's reputation model: tiers sorted by `min_score` (the first at or below
 /// the lowest score), the score dynamics, and the policies whose terms the tiers adjust.
 /// Every policy tracks scores and reports per-tier metrics; only the listed ones apply
-/// the adjustments.
+/// the adjustments. Scores at step 0 are the book's ([`crate::Book::scores`]); the engine
+/// starts the accounts of a book without scores at `update.min`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reputation {
     /// Tiers in increasing `min_score`.
