@@ -144,6 +144,7 @@ fn kernels(c: &mut Criterion) {
                 metadata: Vec::new(),
                 timeseries: false,
                 events: false,
+                tiers: Vec::new(),
             };
             let mut sink = ParquetSink::create(&out, layout).unwrap();
             for path in 0..10_000 {

@@ -47,6 +47,8 @@ pub struct BookBuilder<'m> {
     book: Book,
     /// `first[j * A + i]`: location of the row that set `(j, i)`.
     first: Vec<Option<usize>>,
+    /// `scores[j]`: account `j`'s score and the location of the row that first gave it.
+    scores: Vec<Option<(f64, usize)>>,
 }
 
 impl<'m> BookBuilder<'m> {
@@ -67,6 +69,7 @@ impl<'m> BookBuilder<'m> {
             index: HashMap::new(),
             book: Book::new(market.len()),
             first: Vec::new(),
+            scores: Vec::new(),
         }
     }
 
@@ -185,13 +188,60 @@ impl<'m> BookBuilder<'m> {
         Ok(i)
     }
 
+    /// Gives the account of a row already added its reputation score, from `location`
+    /// (as for [`add_at`](Self::add_at)): one score per account, the same on each of its
+    /// rows. A book with scores needs one from every row ([`finish`](Self::finish) gives
+    /// an account without one a NaN score, which a run refuses).
+    pub fn score_at(
+        &mut self,
+        location: usize,
+        account: &str,
+        score: f64,
+    ) -> Result<(), BookError> {
+        let j = *self
+            .index
+            .get(account)
+            .expect("score_at follows add_at of the same row");
+        if !score.is_finite() {
+            return Err(BookError::NonFiniteScore {
+                account: account.to_owned(),
+                value: score,
+            });
+        }
+        if self.scores.len() <= j {
+            self.scores.resize(j + 1, None);
+        }
+        match self.scores[j] {
+            Some((first, at)) if first != score => Err(BookError::ScoreDiffers {
+                account: account.to_owned(),
+                value: score,
+                first,
+                at: (self.locate)(at),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.scores[j] = Some((score, location));
+                Ok(())
+            }
+        }
+    }
+
     /// Number of accounts seen so far.
     pub fn accounts(&self) -> usize {
         self.book.len()
     }
 
     /// The finished book, accounts in order of first appearance.
-    pub fn finish(self) -> Book {
+    pub fn finish(mut self) -> Book {
+        if !self.scores.is_empty() {
+            let n = self.book.len();
+            self.scores.resize(n, None);
+            self.book.scores = self
+                .scores
+                .iter()
+                .map(|s| s.map_or(f64::NAN, |s| s.0))
+                .collect();
+        }
         self.book
     }
 }

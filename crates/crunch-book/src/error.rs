@@ -62,6 +62,29 @@ pub enum BookError {
         /// The debt quantity.
         value: f64,
     },
+    /// A reputation score that is NaN or infinite.
+    #[error("account `{account}`: non-finite score {value}")]
+    NonFiniteScore {
+        /// Account id of the row.
+        account: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A row gives its account a score other than an earlier row's.
+    #[error(
+        "account `{account}`: score {value} differs from the score {first} given at {at} \
+         (one score per account, the same on each of its rows)"
+    )]
+    ScoreDiffers {
+        /// Account id.
+        account: String,
+        /// This row's score.
+        value: f64,
+        /// The earlier row's score.
+        first: f64,
+        /// Where the earlier row is (`line N` or `row N`).
+        at: String,
+    },
     /// A second row for an `(account, asset)` pair.
     #[error("duplicate row for account `{account}` and asset `{asset}` (first at {first})")]
     DuplicateRow {

@@ -22,6 +22,19 @@ pub struct HoldingSpec {
     pub ltv: f64,
 }
 
+/// A group of generated accounts sharing a reputation score, drawn with probability
+/// `share`; a group with its own `utilisation` range draws its debt from it instead (for
+/// example high-score accounts that have since borrowed more: a score that lags).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreGroup {
+    /// Probability that an account is in the group, in `[0, 1]` (the groups' add up to 1).
+    pub share: f64,
+    /// The score of the group's accounts at step 0.
+    pub score: f64,
+    /// Utilisation range `[lo, hi)` replacing the population's, `0 <= lo <= hi`.
+    pub utilisation: Option<(f64, f64)>,
+}
+
 /// A synthetic population of accounts.
 ///
 /// B1 of `docs/lending-v1.md` is: 10,000 accounts, debt asset `USDC`, utilisation
@@ -37,6 +50,8 @@ pub struct GeneratorSpec {
     pub utilisation: (f64, f64),
     /// Assets an account may hold, in draw order; each asset at most once.
     pub holdings: Vec<HoldingSpec>,
+    /// Reputation score groups; empty: the book has no scores.
+    pub scores: Vec<ScoreGroup>,
 }
 
 /// Generates a book from `spec` for the assets of `market`, drawing only from
@@ -54,14 +69,25 @@ pub struct GeneratorSpec {
 /// 3. one `f64` uniform `v` in `[0, 1)`; the utilisation is `u = lo + (hi - lo) * v` and
 ///    the debt, in `debt_asset`, is `u * sum(value * ltv)` over the held assets.
 ///
+/// With score groups, each account then draws two uniforms `g`, `w` in `[0, 1)` from a
+/// second stream, `stream_rng(seed, Domain::BookGenerator, 1)` (so the draws above are
+/// those of the same population without scores, and group membership does not depend on
+/// the groups' utilisation ranges): the account joins the first group whose cumulative
+/// share exceeds `g` (the last group if rounding leaves none) and takes its score; in a
+/// group with its own utilisation range `[lo', hi')` its debt becomes
+/// `(lo' + (hi' - lo') w) * sum(value * ltv)`.
+///
 /// Errors: an unknown asset, a debt asset that is not a numeraire, a holding asset listed
 /// twice or with a start price that is not positive and finite, a probability outside
 /// `[0, 1]` or all zero, a median that is not positive, a negative log-sd, an ltv outside
-/// `[0, 1]`, a utilisation range not `0 <= lo <= hi` (finite), or zero accounts.
+/// `[0, 1]`, a utilisation range not `0 <= lo <= hi` (finite), zero accounts, or score
+/// groups whose shares are not in `[0, 1]` or do not add up to 1, with a score that is not
+/// finite or a utilisation range not `0 <= lo <= hi`.
 pub fn generate(spec: &GeneratorSpec, market: &MarketSpec, seed: u64) -> Result<Book, BookError> {
     let plan = validate(spec, market)?;
     let (lo, hi) = spec.utilisation;
     let mut rng = stream_rng(seed, Domain::BookGenerator, 0);
+    let mut groups_rng = stream_rng(seed, Domain::BookGenerator, 1);
     let mut book = Book::new(market.len());
     let mut held = vec![false; spec.holdings.len()];
     let mut quantities = vec![0.0; market.len()];
@@ -84,7 +110,23 @@ pub fn generate(spec: &GeneratorSpec, market: &MarketSpec, seed: u64) -> Result<
                 power += value * h.ltv;
             }
         }
-        let u = lo + (hi - lo) * rng.random::<f64>();
+        let mut u = lo + (hi - lo) * rng.random::<f64>();
+        if !spec.scores.is_empty() {
+            let (g, w) = (groups_rng.random::<f64>(), groups_rng.random::<f64>());
+            let mut cumulative = 0.0;
+            let group = spec
+                .scores
+                .iter()
+                .find(|x| {
+                    cumulative += x.share;
+                    g < cumulative
+                })
+                .unwrap_or(&spec.scores[spec.scores.len() - 1]);
+            if let Some((lo, hi)) = group.utilisation {
+                u = lo + (hi - lo) * w;
+            }
+            book.scores.push(group.score);
+        }
         book.push(j.to_string(), &quantities, u * power);
     }
     Ok(book)
@@ -161,6 +203,26 @@ fn validate(spec: &GeneratorSpec, market: &MarketSpec) -> Result<Vec<(usize, f64
         }
         plan.push((i, price));
     }
+    let mut total = 0.0;
+    for (g, x) in spec.scores.iter().enumerate() {
+        if !(0.0..=1.0).contains(&x.share) || !x.score.is_finite() {
+            return bad(format!(
+                "score group {g}: share {} must be in [0, 1] and score {} finite",
+                x.share, x.score
+            ));
+        }
+        if let Some((lo, hi)) = x.utilisation
+            && !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi)
+        {
+            return bad(format!(
+                "score group {g}: utilisation range ({lo}, {hi}) must satisfy 0 <= lo <= hi"
+            ));
+        }
+        total += x.share;
+    }
+    if !spec.scores.is_empty() && (total - 1.0).abs() > 1e-9 {
+        return bad(format!("the score groups' shares add up to {total}, not 1"));
+    }
     Ok(plan)
 }
 
@@ -195,6 +257,7 @@ mod tests {
             debt_asset: "USDC".into(),
             utilisation: (0.3, 0.95),
             holdings: vec![h("ETH", 0.7, 0.8), h("BTC", 0.5, 0.73)],
+            scores: Vec::new(),
         }
     }
 
@@ -233,6 +296,47 @@ mod tests {
             assert_eq!(book.collateral[1][j], 0.0);
             assert_eq!(book.debt[j], 0.5 * 10_000.0 * 0.8);
         }
+    }
+
+    #[test]
+    fn score_groups_keep_the_population_and_set_scores_and_debt() {
+        let m = market();
+        let plain = generate(&spec(), &m, 3).unwrap();
+        let mut s = spec();
+        s.scores = vec![
+            ScoreGroup {
+                share: 0.6,
+                score: 0.2,
+                utilisation: None,
+            },
+            ScoreGroup {
+                share: 0.4,
+                score: 0.9,
+                utilisation: Some((1.0, 1.0)),
+            },
+        ];
+        let scored = generate(&s, &m, 3).unwrap();
+        // The same holdings; debts of the first group unchanged, of the second exactly
+        // the borrowing power (utilisation 1).
+        assert_eq!(scored.collateral, plain.collateral);
+        assert!(scored.scores.contains(&0.2) && scored.scores.contains(&0.9));
+        for j in 0..scored.len() {
+            let power =
+                scored.collateral[0][j] * 2000.0 * 0.8 + scored.collateral[1][j] * 30000.0 * 0.73;
+            if scored.scores[j] == 0.2 {
+                assert_eq!(scored.debt[j], plain.debt[j]);
+            } else {
+                assert!((scored.debt[j] - power).abs() <= 1e-9 * power);
+            }
+        }
+        // Membership does not depend on the groups' utilisation ranges.
+        s.scores[1].utilisation = None;
+        assert_eq!(generate(&s, &m, 3).unwrap().scores, scored.scores);
+        s.scores[1].share = 0.5;
+        assert_eq!(
+            err(&s),
+            "book generator: the score groups' shares add up to 1.1, not 1"
+        );
     }
 
     #[test]

@@ -22,5 +22,5 @@ mod limits;
 
 pub use builder::{BookBuilder, Locator};
 pub use error::BookError;
-pub use generator::{GeneratorSpec, HoldingSpec, generate};
+pub use generator::{GeneratorSpec, HoldingSpec, ScoreGroup, generate};
 pub use limits::{LimitError, check_caps, isolate};

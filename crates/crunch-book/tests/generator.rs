@@ -30,6 +30,7 @@ fn b1(accounts: usize) -> GeneratorSpec {
         debt_asset: "USDC".into(),
         utilisation: (0.3, 0.95),
         holdings: vec![h("ETH", 0.7, 0.8), h("BTC", 0.5, 0.73)],
+        scores: Vec::new(),
     }
 }
 

@@ -75,6 +75,7 @@ fn b1_population(accounts: usize) -> GeneratorSpec {
         debt_asset: "USDC".into(),
         utilisation: (0.3, 0.95),
         holdings: vec![holding("ETH", 0.7, 0.80), holding("BTC", 0.5, 0.73)],
+        scores: Vec::new(),
     }
 }
 

@@ -21,6 +21,8 @@ const TIMESERIES_ROW: u64 = 2 * 4 + 8 + 8 + 6 * 8;
 const EVENTS_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 4 + 3 * 8 + 1;
 /// See [`SUMMARY_ROW`]: scenario, policy, path, step, account and the health factor.
 const HEALTH_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 8;
+/// See [`SUMMARY_ROW`]: scenario, policy, path, tier and ten values.
+const TIERS_ROW: u64 = 2 * 4 + 8 + 8 + 10 * 8;
 /// Fixed bytes per file besides the scenario text it carries twice (in the key-value
 /// metadata and in the embedded Arrow schema): footer, schema, statistics.
 const FILE_OVERHEAD: u64 = 4096;
@@ -99,11 +101,16 @@ pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
             EVENTS_ROW,
         ));
     }
+    if let Some(r) = &s.frictions.reputation {
+        let rows = runs.saturating_mul(r.tiers.len() as u64);
+        files.push(file("tiers.parquet", rows, TIERS_ROW));
+    }
     if s.output.health_step.is_some() {
         files.push(file(
             "health.parquet",
             runs.saturating_mul(indebted.len() as u64),
-            HEALTH_ROW,
+            // With reputation tiers, each row also has the account's score.
+            HEALTH_ROW + 8 * u64::from(s.frictions.reputation.is_some()),
         ));
     }
     RunEstimate {

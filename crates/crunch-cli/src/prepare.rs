@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use crunch_core::MarketSpec;
-use crunch_core::{Book, PathSource};
+use crunch_core::{Book, PathSource, ScoreUpdate};
 use crunch_io::{PriceRequest, PriceTable, load_book, load_owing_book, load_prices};
 use crunch_market::{
     Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged, Shocked,
@@ -108,6 +108,9 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     let frictions = &scenario.frictions;
     crunch_book::isolate(&mut book, &scenario.market, &frictions.isolation).map_err(limits)?;
     crunch_book::check_caps(&book, &scenario.market, &frictions.caps).map_err(limits)?;
+    if let Some(r) = &scenario.frictions.reputation {
+        check_scores(&book, &r.update, file)?;
+    }
     let slices: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
     let hash = scenario_hash(&scenario.text, scenario.seed, scenario.paths, &slices);
     Ok(Prepared {
@@ -133,6 +136,29 @@ impl Prepared {
         self.scenario.output.health_step = Some(step);
         Ok(())
     }
+}
+
+/// `[reputation]` needs every account's score, within the update's bounds.
+fn check_scores(book: &Book, update: &ScoreUpdate, file: &Path) -> Result<()> {
+    if book.scores.len() != book.len() {
+        bail!(
+            "{}: `[reputation]` needs a score for every account: a `score` column in the \
+             book file or `[[book.generator.scores]]`",
+            file.display()
+        );
+    }
+    let outside = |s: &f64| !(update.min..=update.max).contains(s);
+    if let Some(j) = book.scores.iter().position(outside) {
+        bail!(
+            "{}: account `{}` has score {}, outside `reputation.update.bounds` [{}, {}]",
+            file.display(),
+            book.ids[j],
+            book.scores[j],
+            update.min,
+            update.max
+        );
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -147,6 +147,11 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         metadata: metadata(prepared, options.shard),
         timeseries: s.output.timeseries,
         events: s.output.events,
+        tiers: s
+            .frictions
+            .reputation
+            .as_ref()
+            .map_or_else(Vec::new, |r| r.tiers.iter().map(|t| t.min_score).collect()),
     };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = options.threads {

@@ -304,6 +304,22 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
+        "book-score-differs",
+        &[
+            "book-score-differs.book.csv",
+            "line 5",
+            "account `bob`: score 0.4 differs from the score 0.5 given at line 4",
+        ],
+    ),
+    case(
+        "reputation-without-scores",
+        &[
+            "reputation-without-scores.toml",
+            "`[reputation]` needs a score for every account: a `score` column in the book \
+             file or `[[book.generator.scores]]`",
+        ],
+    ),
+    case(
         "book-debt-moving-asset",
         &[
             "book-debt-moving-asset.book.csv",

@@ -18,6 +18,9 @@ pub struct Book {
     /// the protocol's price of asset `i` at every step. Empty (no columns) unless the book
     /// has multi-asset debt; then one column per asset.
     pub owed: Vec<Vec<f64>>,
+    /// `scores[j]`: reputation score of account `j` at step 0 (finite). Empty unless the
+    /// book has scores (a `score` column, or the generator's score groups).
+    pub scores: Vec<f64>,
 }
 
 impl Book {
@@ -28,6 +31,7 @@ impl Book {
             collateral: vec![Vec::new(); assets],
             debt: Vec::new(),
             owed: Vec::new(),
+            scores: Vec::new(),
         }
     }
 

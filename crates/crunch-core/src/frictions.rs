@@ -275,6 +275,8 @@ pub struct Frictions {
     /// then loaded with quantities owed per asset ([`crate::Book::owed`]), valued at the
     /// protocol's price at every step.
     pub multi_asset_debt: bool,
+    /// Reputation-tiered requirements (`[reputation]`), if any.
+    pub reputation: Option<crate::Reputation>,
     /// Assets in Aave-style isolation mode, with their debt ceilings.
     pub isolation: Vec<Isolation>,
     /// Supply and borrow caps per asset.
@@ -314,6 +316,7 @@ impl Frictions {
             || self.emode.is_some()
             || self.rules != RuleSet::LendingV1
             || self.multi_asset_debt
+            || self.reputation.is_some()
     }
 
     /// The oracle of asset `i`, if it has one.

@@ -10,6 +10,7 @@ pub mod frictions;
 pub mod market;
 pub mod outcome;
 pub mod path;
+pub mod reputation;
 pub mod rng;
 pub mod seams;
 pub mod state;
@@ -20,8 +21,11 @@ pub use frictions::{
     OracleSpec, RuleSet, Spike, Window,
 };
 pub use market::{AssetSpec, MarketSpec};
-pub use outcome::{HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate};
+pub use outcome::{
+    HealthSample, LiquidationEvent, PathOutcome, PathSummary, StepAggregate, TierOutcome,
+};
 pub use path::{MarketView, PricePath};
+pub use reputation::{Reputation, ScoreUpdate, Tier};
 pub use rng::{Domain, PathRng, stream_rng};
 pub use seams::{MarginPolicy, PathSource, PolicyState, Requirements, ResultSink};
 pub use state::PathState;

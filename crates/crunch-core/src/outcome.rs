@@ -118,6 +118,39 @@ pub struct PathOutcome {
     /// Health factors of every indebted account at the requested step, before that step's
     /// liquidations, in account order; empty unless requested.
     pub health: Vec<HealthSample>,
+    /// With `[reputation]`: per-tier metrics, one per tier in tier order; else empty.
+    pub tiers: Vec<TierOutcome>,
+    /// With `[reputation]` and a health snapshot requested: every account's score in
+    /// force at the snapshot's step (the one its terms there use), in account order;
+    /// else empty.
+    pub scores: Vec<f64>,
+}
+
+/// One reputation tier's share of a path's outcome. An account belongs to the tier its
+/// score puts it in at step 0 (its cohort) for every figure except `final_accounts`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TierOutcome {
+    /// Accounts in the tier at step 0 (accounts).
+    pub accounts: u64,
+    /// `sum_j D_j(0)` over the tier's accounts (USD).
+    pub initial_debt: f64,
+    /// `sum_j V_j(0)` over the tier's accounts (USD).
+    pub initial_collateral: f64,
+    /// `sum_j B_j(0)` over the tier's accounts with the policy's terms as applied to them
+    /// (tier-adjusted `ltv` for a policy listed in `[reputation] policies`) (USD).
+    pub initial_borrowing_power: f64,
+    /// `sum_j B_j(0)` over the tier's accounts with the policy's unadjusted `ltv` (USD);
+    /// `initial_borrowing_power - flat_borrowing_power` is what the tier gains.
+    pub flat_borrowing_power: f64,
+    /// Liquidation events of the tier's accounts (events).
+    pub liquidations: u64,
+    /// The tier's accounts liquidated at least once (accounts).
+    pub liquidated_accounts: u64,
+    /// Realised bad debt plus open `max(0, D_j - V_j(T))` at `T` of the tier's accounts
+    /// (USD); the tiers' values add up to the summary's `bad_debt`, up to rounding.
+    pub bad_debt: f64,
+    /// Accounts whose score puts them in the tier at the end of the path (accounts).
+    pub final_accounts: u64,
 }
 
 /// One account's health factor at the step chosen for a health snapshot.

@@ -8,6 +8,7 @@
 use crate::absorb::{Absorption, Sale, Store};
 use crate::owed;
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
+use crate::reputation::Tiers;
 use crate::scratch::Scratch;
 use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
@@ -120,6 +121,7 @@ pub fn simulate_path(
         gas_blocked,
         terms,
         emode: in_emode,
+        reputation: track,
     } = scratch;
     let emode = frictions.emode.as_ref();
     if let Some(e) = emode {
@@ -145,6 +147,12 @@ pub fn simulate_path(
         _ => None,
     };
     let mut state = policy.start_path();
+    // Reputation tiers (`crate::reputation`): the per-account terms route when they adjust.
+    let mut rep = frictions
+        .reputation
+        .as_ref()
+        .map(|r| Tiers::start(r, track, book, policy_index));
+    let tiered = rep.as_ref().is_some_and(Tiers::adjusts);
     let mut out = PathOutcome {
         path,
         policy: policy_index,
@@ -169,6 +177,9 @@ pub fn simulate_path(
             raw
         };
         state.update(path_prices.view_until(t), requirements);
+        if let Some(r) = rep.as_mut() {
+            r.set_terms(requirements);
+        }
         let p = path_prices.row(t);
         let liquidity = raw.liquidity_row(t);
         // What the protocol sees: the oracle's prices (the market's without oracles).
@@ -217,7 +228,7 @@ pub fn simulate_path(
             t: t as u32,
             first_liquidatable: &mut first_liquidatable[..],
             with_collateral: 0,
-            rules: (rules.is_some() || emode.is_some()).then(|| {
+            rules: (rules.is_some() || emode.is_some() || tiered).then(|| {
                 (
                     rules.unwrap_or_default(),
                     &requirements.lt[..],
@@ -225,6 +236,7 @@ pub fn simulate_path(
                 )
             }),
             emode: emode.map(|e| (e, &in_emode[..])),
+            tiers: rep.as_ref(),
             close_factor: requirements.close_factor,
             bonus: &requirements.bonus,
             admission: &admission,
@@ -240,6 +252,9 @@ pub fn simulate_path(
             health_numerators(coll, n, o, &requirements.lt, num);
             if let Some(e) = emode {
                 emode_numerators(coll, n, o, e, in_emode, num);
+            }
+            if let Some(r) = &intake.tiers {
+                r.numerators(coll, n, o, num);
             }
             liquidatable(debt, num, health, order, &mut min_health);
             if t > 0 {
@@ -258,12 +273,21 @@ pub fn simulate_path(
             min_health = min_health.min(step_min);
         }
         let with_collateral = intake.with_collateral;
+        if let (Some(r), true) = (rep.as_mut(), t > 0) {
+            r.observe(debt, num); // The full pass's numerators (reputation forces it).
+        }
         if record.health_step == Some(t) {
             if !full_pass {
                 health_numerators(coll, n, o, &requirements.lt, num);
                 if let Some(e) = emode {
                     emode_numerators(coll, n, o, e, in_emode, num);
                 }
+                if let Some(r) = rep.as_ref() {
+                    r.numerators(coll, n, o, num);
+                }
+            }
+            if let Some(r) = rep.as_ref() {
+                out.scores = r.scores().to_vec();
             }
             let samples = debt.iter().zip(num.iter()).enumerate();
             out.health.extend(
@@ -298,13 +322,19 @@ pub fn simulate_path(
                     Some(e) if in_emode[j] => e.ltv,
                     _ => requirements.ltv[i],
                 };
-                let power = (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>();
+                let power = |ltv: &dyn Fn(usize) -> f64| {
+                    (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>()
+                };
+                let b = power(&|i| rep.as_ref().map_or(ltv(i), |r| r.ltv(j, i, ltv(i))));
+                if let Some(r) = rep.as_mut() {
+                    r.initial(j, d, v, b, power(&ltv));
+                }
                 match isolation
                     .iter()
                     .position(|iso| coll[iso.asset * n + j] > 0.0)
                 {
-                    Some(k) => isolated[k] += power,
-                    None => summary.initial_borrowing_power += power,
+                    Some(k) => isolated[k] += b,
+                    None => summary.initial_borrowing_power += b,
                 }
                 any_insolvent |= d > v;
             }
@@ -386,7 +416,7 @@ pub fn simulate_path(
                     blocked: &mut blocked,
                     gas_blocked: &mut gas_blocked[..],
                     first_liquidatable: &first_liquidatable[..],
-                    terms: (rules.is_some() || emode.is_some()).then_some(&terms[..]),
+                    terms: (rules.is_some() || emode.is_some() || tiered).then_some(&terms[..]),
                     time_to_liquidate: &mut time_to_liquidate,
                     close_factor: requirements.close_factor,
                     bonus,
@@ -432,6 +462,9 @@ pub fn simulate_path(
         blocked.liquidity =
             with_collateral - step.liquidations - blocked.outage - blocked.gas - blocked.capacity;
         blocked.add_to(summary);
+        if let Some(r) = rep.as_mut() {
+            r.liquidated(acted);
+        }
 
         // Rule 5: accounts left without collateral realise their debt as bad debt. Only
         // accounts without collateral before the step, or whose seized holding reached
@@ -442,6 +475,9 @@ pub fn simulate_path(
             if debt[j] > 0.0 && (0..a).all(|i| coll[i * n + j] == 0.0) {
                 let lost = owed::at_market(debt, owed, j, p);
                 step.bad_debt_realised += lost;
+                if let Some(r) = rep.as_mut() {
+                    r.bad_debt(j, lost);
+                }
                 if gas_blocked[j] {
                     summary.dust_bad_debt += lost;
                 }
@@ -496,6 +532,9 @@ pub fn simulate_path(
                 ..step
             });
         }
+        if let Some(r) = rep.as_mut() {
+            r.end_step(); // Sets the tiers of step t + 1 from this step's record.
+        }
     }
 
     // Terminal valuation at the (feedback-adjusted) p[T].
@@ -508,6 +547,9 @@ pub fn simulate_path(
             let v = collateral_value(coll, n, a, j, p_end);
             if d > v {
                 summary.bad_debt += d - v;
+                if let Some(r) = rep.as_mut() {
+                    r.bad_debt(j, d - v);
+                }
                 if gas_blocked[j] {
                     summary.dust_bad_debt += d - v;
                 }
@@ -515,6 +557,9 @@ pub fn simulate_path(
             }
         }
         summary.insolvent_accounts += u64::from(insolvent);
+    }
+    if let Some(r) = rep {
+        out.tiers = r.finish(liquidated);
     }
     finish_summary(summary, min_health, time_to_liquidate);
     Ok(out)
@@ -816,6 +861,8 @@ struct Intake<'s> {
     rules: Option<(RuleSet, &'s [f64], &'s mut [LiquidationTerms])>,
     /// The e-mode category and each account's membership.
     emode: Option<(&'s EMode, &'s [bool])>,
+    /// Reputation tiers, whose adjusting tiers replace the (bonus, lt) of their accounts.
+    tiers: Option<&'s Tiers<'s>>,
     close_factor: f64,
     bonus: &'s [f64],
     /// Admission at `Q = 0` per asset (pruned walk with liquidity on), else `None`.
@@ -854,6 +901,9 @@ impl Intake<'_> {
                     Some((e, member)) if member[j as usize] => (e.bonus, e.lt),
                     _ => (self.bonus[k], lt[k]),
                 };
+                let (bonus, lt) = self
+                    .tiers
+                    .map_or((bonus, lt), |r| r.terms(j as usize, k, bonus, lt));
                 let t = rules.terms(h, d, held, self.close_factor, bonus, lt);
                 terms[j as usize] = t;
                 (t.close_factor, t.bonus)

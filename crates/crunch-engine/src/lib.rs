@@ -10,6 +10,7 @@ mod driver;
 mod lending;
 mod owed;
 mod queue;
+mod reputation;
 mod scratch;
 mod screen;
 

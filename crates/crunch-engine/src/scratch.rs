@@ -1,6 +1,7 @@
 //! Per-worker buffers of the step loop, allocated once and reused across paths.
 
 use crate::queue::Member;
+use crate::reputation::Track;
 use crate::screen::Screen;
 use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
 
@@ -57,6 +58,8 @@ pub struct Scratch {
     pub(crate) terms: Vec<LiquidationTerms>,
     /// Whether each account is in the scenario's e-mode category (decided on the book).
     pub(crate) emode: Vec<bool>,
+    /// Scores, tiers and per-tier metrics (used only with `[reputation]`).
+    pub(crate) reputation: Track,
 }
 
 impl Scratch {
@@ -97,6 +100,7 @@ impl Scratch {
                 n
             ],
             emode: vec![false; n],
+            reputation: Track::default(),
         }
     }
 

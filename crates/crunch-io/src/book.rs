@@ -8,8 +8,8 @@ use crunch_core::{Book, MarketSpec};
 use crate::error::IoError;
 use crate::table::{self, HeaderRule, Table, cell_number, cell_text, column_list};
 
-/// The columns of a long-form book, in any order.
-const COLUMNS: [&str; 4] = ["account", "asset", "collateral", "debt"];
+/// The columns of a long-form book, in any order; the last, `score`, is optional.
+const COLUMNS: [&str; 5] = ["account", "asset", "collateral", "debt", "score"];
 
 /// A book header has a column named `account`.
 const BOOK_HEADER: HeaderRule = HeaderRule {
@@ -20,8 +20,9 @@ const BOOK_HEADER: HeaderRule = HeaderRule {
 /// Loads a long-form book (`account`, `asset`, `collateral`, `debt`) for the assets of
 /// `market` from a `.csv` or `.parquet` file.
 ///
-/// - The four columns are required, in any order, named exactly so; another column, a
-///   missing one or a repeated one is an error naming it. In CSV the header is the first
+/// - The four columns are required, in any order, named exactly so, and a fifth, `score`
+///   (the account's reputation score at step 0, a number, the same on each of its rows),
+///   is optional; another column, a missing one or a repeated one is an error naming it. In CSV the header is the first
 ///   of the first 10 lines with a field `account` (earlier lines are skipped).
 /// - `account` is text or an integer (written in decimal); `asset` is a symbol of the
 ///   market; `collateral` and `debt` are numbers (Parquet: floats or integers). An empty
@@ -49,19 +50,19 @@ pub fn load_owing_book(path: &Path, market: &MarketSpec) -> Result<Book, IoError
     build(path, &*table, builder)
 }
 
-/// Finds the four columns; every other column is an error.
-fn resolve(path: &Path, headers: &[String]) -> Result<[usize; 4], IoError> {
+/// Finds the four columns and the optional `score`; every other column is an error.
+fn resolve(path: &Path, headers: &[String]) -> Result<([usize; 4], Option<usize>), IoError> {
     let err = |problem: String| IoError::Columns {
         path: path.to_owned(),
         problem,
         columns: column_list(headers),
     };
-    let mut found: [Option<usize>; 4] = [None; 4];
+    let mut found: [Option<usize>; 5] = [None; 5];
     for (c, h) in headers.iter().enumerate() {
         let Some(k) = COLUMNS.iter().position(|n| n == h) else {
             return Err(err(format!(
                 "unexpected column \"{h}\" (a book has the columns account, asset, \
-                 collateral, debt)"
+                 collateral, debt and optionally score)"
             )));
         };
         if found[k].replace(c).is_some() {
@@ -69,15 +70,15 @@ fn resolve(path: &Path, headers: &[String]) -> Result<[usize; 4], IoError> {
         }
     }
     let mut cols = [0; 4];
-    for (k, slot) in found.iter().enumerate() {
+    for (k, slot) in found[..4].iter().enumerate() {
         cols[k] = slot.ok_or_else(|| err(format!("missing column \"{}\"", COLUMNS[k])))?;
     }
-    Ok(cols)
+    Ok((cols, found[4]))
 }
 
 fn build(path: &Path, table: &dyn Table, mut builder: BookBuilder) -> Result<Book, IoError> {
     let headers = table.headers();
-    let [account, asset, collateral, debt] = resolve(path, headers)?;
+    let ([account, asset, collateral, debt], score) = resolve(path, headers)?;
     for r in 0..table.rows() {
         let at = table.location(r);
         let value_err = |col: usize, problem: String| IoError::Value {
@@ -99,13 +100,19 @@ fn build(path: &Path, table: &dyn Table, mut builder: BookBuilder) -> Result<Boo
         };
         let (id, sym) = (text(account)?, text(asset)?);
         let (c, d) = (number(collateral)?, number(debt)?);
+        let book_err = |source| IoError::Book {
+            path: path.to_owned(),
+            at,
+            cause: source,
+        };
         builder
             .add_at(at.number(), &id, &sym, c, d)
-            .map_err(|source| IoError::Book {
-                path: path.to_owned(),
-                at,
-                cause: source,
-            })?;
+            .map_err(book_err)?;
+        if let Some(col) = score {
+            builder
+                .score_at(at.number(), &id, number(col)?)
+                .map_err(book_err)?;
+        }
     }
     Ok(builder.finish())
 }
@@ -158,7 +165,7 @@ mod tests {
         assert!(
             h(&["account", "asset", "collateral", "debt", "note"]).starts_with(
                 "b.csv: unexpected column \"note\" (a book has the columns account, asset, \
-                 collateral, debt);"
+                 collateral, debt and optionally score);"
             )
         );
         assert!(
@@ -201,6 +208,46 @@ mod tests {
         assert_eq!(
             run(&t).unwrap_err(),
             "b.csv: line 3: duplicate row for account `7` and asset `ETH` (first at line 2)"
+        );
+    }
+
+    #[test]
+    fn an_optional_score_column_gives_each_account_its_score() {
+        let t = MemTable::new(
+            &["account", "score", "asset", "collateral", "debt"],
+            vec![
+                vec!["b", "0.9", "ETH", "2.5", "0"],
+                vec!["a", "0.25", "USDC", "0", "100"],
+                vec!["b", "0.9", "USDC", "3", "50"],
+            ],
+        );
+        let book = run(&t).unwrap();
+        assert_eq!(book.ids, vec!["b", "a"]);
+        assert_eq!(book.scores, vec![0.9, 0.25]);
+        let plain = MemTable::new(
+            &["account", "asset", "collateral", "debt"],
+            vec![vec!["a", "ETH", "1", "0"]],
+        );
+        assert!(run(&plain).unwrap().scores.is_empty());
+        let differs = MemTable::new(
+            &["account", "asset", "collateral", "debt", "score"],
+            vec![
+                vec!["a", "ETH", "1", "0", "0.5"],
+                vec!["a", "USDC", "0", "9", "0.6"],
+            ],
+        );
+        assert_eq!(
+            run(&differs).unwrap_err(),
+            "b.csv: line 3: account `a`: score 0.6 differs from the score 0.5 given at line 2 \
+             (one score per account, the same on each of its rows)"
+        );
+        let missing = MemTable::new(
+            &["account", "asset", "collateral", "debt", "score"],
+            vec![vec!["a", "ETH", "1", "0", ""]],
+        );
+        assert_eq!(
+            run(&missing).unwrap_err(),
+            "b.csv: line 2, column \"score\": the score is missing"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! The Parquet result sink: `summary.parquet`, and optionally `timeseries.parquet`,
-//! `events.parquet` and `health.parquet`, written into an [`OutputDir`].
+//! `events.parquet`, `health.parquet` and `tiers.parquet`, written into an [`OutputDir`].
 
 use arrow_schema::DataType::{Boolean, Float64, Int64, Utf8};
 use crunch_core::{PathOutcome, ResultSink};
@@ -26,6 +26,10 @@ pub struct SinkLayout {
     pub timeseries: bool,
     /// Whether to write `events.parquet` from `PathOutcome::events`.
     pub events: bool,
+    /// `min_score` of each reputation tier, in tier order: with tiers, `tiers.parquet` is
+    /// written from `PathOutcome::tiers` and `health.parquet` has a `score` column; empty
+    /// (no `[reputation]`): neither.
+    pub tiers: Vec<f64>,
 }
 
 /// Writes outcomes as Parquet files (ZSTD, fixed writer properties: identical outcomes
@@ -48,8 +52,14 @@ pub struct SinkLayout {
 ///   (Utf8, the book id), `asset` (Utf8, the symbol), `repaid`, `seized`, `slippage`
 ///   (f64), `full_seizure` (bool).
 /// - `health.parquet` (if requested with [`with_health`](Self::with_health)):
-///   `scenario, policy, path, step` (i64), `account` (Utf8, the book id), `health` (f64);
-///   one row per health sample, in the outcome's (account) order.
+///   `scenario, policy, path, step` (i64), `account` (Utf8, the book id), `health` (f64),
+///   with tiers also `score` (f64, from `PathOutcome::scores`); one row per health
+///   sample, in the outcome's (account) order.
+/// - `tiers.parquet` (with tiers): `scenario, policy, path, tier` (i64), `min_score`
+///   (f64), `accounts` (i64), `initial_debt`, `initial_collateral`,
+///   `initial_borrowing_power`, `flat_borrowing_power` (f64), `liquidations`,
+///   `liquidated_accounts` (i64), `bad_debt` (f64), `final_accounts` (i64); one row per
+///   tier of each outcome.
 ///
 /// Files are written as `name.tmp` in the output directory's staging area and renamed by
 /// [`finish`](Self::finish); a sink dropped before that leaves only temporary files,
@@ -61,6 +71,7 @@ pub struct ParquetSink {
     events: Option<ParquetFile>,
     /// `health.parquet` and the snapshot step written in its `step` column.
     health: Option<(ParquetFile, i64)>,
+    tiers: Option<ParquetFile>,
 }
 
 const KEYS: [(&str, arrow_schema::DataType, bool); 3] = [
@@ -148,28 +159,48 @@ impl ParquetSink {
                 )
             })
             .transpose()?;
+        let tiers = (!layout.tiers.is_empty())
+            .then(|| {
+                file(
+                    "tiers.parquet",
+                    &[
+                        ("tier", Int64, false),
+                        ("min_score", Float64, false),
+                        ("accounts", Int64, false),
+                        ("initial_debt", Float64, false),
+                        ("initial_collateral", Float64, false),
+                        ("initial_borrowing_power", Float64, false),
+                        ("flat_borrowing_power", Float64, false),
+                        ("liquidations", Int64, false),
+                        ("liquidated_accounts", Int64, false),
+                        ("bad_debt", Float64, false),
+                        ("final_accounts", Int64, false),
+                    ],
+                )
+            })
+            .transpose()?;
         Ok(Self {
             layout,
             summary,
             timeseries,
             events,
             health: None,
+            tiers,
         })
     }
 
     /// Also writes `health.parquet` in `out` from `PathOutcome::health`, with `step` (the
     /// step of the snapshot the engine recorded) in its `step` column.
     pub fn with_health(mut self, out: &OutputDir, step: usize) -> Result<Self, IoError> {
-        let file = open(
-            out,
-            "health.parquet",
-            &[
-                ("step", Int64, false),
-                ("account", Utf8, false),
-                ("health", Float64, false),
-            ],
-            &self.layout.metadata,
-        )?;
+        let cols = [
+            ("step", Int64, false),
+            ("account", Utf8, false),
+            ("health", Float64, false),
+            ("score", Float64, false),
+        ];
+        let scored = !self.layout.tiers.is_empty();
+        let cols = &cols[..if scored { 4 } else { 3 }];
+        let file = open(out, "health.parquet", cols, &self.layout.metadata)?;
         let step = int(&file, "step", step as u64)?;
         self.health = Some((file, step));
         Ok(self)
@@ -185,6 +216,9 @@ impl ParquetSink {
             f.close()?;
         }
         if let Some((f, _)) = self.health {
+            f.close()?;
+        }
+        if let Some(f) = self.tiers {
             f.close()?;
         }
         Ok(())
@@ -234,7 +268,25 @@ impl ResultSink for ParquetSink {
         if let Some((f, _)) = &self.health {
             for h in &o.health {
                 name(f, &l.account_ids, "account", h.account as usize)?;
+                if !l.tiers.is_empty() && o.scores.len() <= h.account as usize {
+                    return Err(IoError::Layout {
+                        path: f.dest().to_owned(),
+                        problem: format!("no score for account index {}", h.account),
+                    });
+                }
             }
+        }
+        if let Some(f) = &self.tiers
+            && o.tiers.len() != l.tiers.len()
+        {
+            return Err(IoError::Layout {
+                path: f.dest().to_owned(),
+                problem: format!(
+                    "{} tier outcomes (the layout names {} tiers)",
+                    o.tiers.len(),
+                    l.tiers.len()
+                ),
+            });
         }
         let f = &mut self.summary;
         let policy = name(f, &l.policies, "policy", o.policy)?;
@@ -316,6 +368,27 @@ impl ResultSink for ParquetSink {
                     Value::I64(Some(step)),
                     Value::Str(account),
                     Value::F64(Some(h.health)),
+                    Value::F64(o.scores.get(h.account as usize).copied()),
+                ];
+                let row = &row[..if l.tiers.is_empty() { 3 } else { 4 }];
+                f.push(&[&key[..], row].concat())?;
+            }
+        }
+
+        if let Some(f) = &mut self.tiers {
+            for (k, (x, &min_score)) in o.tiers.iter().zip(&l.tiers).enumerate() {
+                let row = [
+                    Value::I64(Some(k as i64)),
+                    Value::F64(Some(min_score)),
+                    Value::I64(Some(int(f, "accounts", x.accounts)?)),
+                    Value::F64(Some(x.initial_debt)),
+                    Value::F64(Some(x.initial_collateral)),
+                    Value::F64(Some(x.initial_borrowing_power)),
+                    Value::F64(Some(x.flat_borrowing_power)),
+                    Value::I64(Some(int(f, "liquidations", x.liquidations)?)),
+                    Value::I64(Some(int(f, "liquidated_accounts", x.liquidated_accounts)?)),
+                    Value::F64(Some(x.bad_debt)),
+                    Value::I64(Some(int(f, "final_accounts", x.final_accounts)?)),
                 ];
                 f.push(&[&key[..], &row[..]].concat())?;
             }

@@ -8,6 +8,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use crunch_core::{
     HealthSample, LiquidationEvent, PathOutcome, PathSummary, ResultSink, StepAggregate,
+    TierOutcome,
 };
 use crunch_io::{IoError, OutputDir, ParquetSink, SinkLayout};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -24,6 +25,7 @@ fn layout(timeseries: bool, events: bool) -> SinkLayout {
         ],
         timeseries,
         events,
+        tiers: Vec::new(),
     }
 }
 
@@ -84,6 +86,8 @@ fn outcome(path: u64, policy: usize) -> PathOutcome {
                 health: 1.25 - x / 10.0 + j as f64,
             })
             .collect(),
+        tiers: Vec::new(),
+        scores: Vec::new(),
     }
 }
 
@@ -470,4 +474,83 @@ fn a_health_sample_of_an_unknown_account_is_refused() {
             .ends_with("health.parquet: account index 7 is out of range (the layout names 2)"),
         "{e}"
     );
+}
+
+/// With reputation tiers: `tiers.parquet` has one row per tier of each outcome, in tier
+/// order, and `health.parquet` each sampled account's score; an outcome with the wrong
+/// number of tiers is refused.
+#[test]
+fn tiers_and_scores_read_back() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("run");
+    let out = OutputDir::prepare(&dir, false).unwrap();
+    let layout = SinkLayout {
+        tiers: vec![0.0, 0.8],
+        ..layout(false, false)
+    };
+    let mut sink = ParquetSink::create(&out, layout)
+        .unwrap()
+        .with_health(&out, 3)
+        .unwrap();
+    let tier = |k: u64| TierOutcome {
+        accounts: 1 + k,
+        initial_debt: 100.0 * k as f64,
+        initial_collateral: 200.0,
+        initial_borrowing_power: 150.0 + k as f64,
+        flat_borrowing_power: 150.0,
+        liquidations: 2 * k,
+        liquidated_accounts: k,
+        bad_debt: 0.5 * k as f64,
+        final_accounts: 2 - k,
+    };
+    let mut o = outcome(0, 1);
+    o.tiers = vec![tier(0), tier(1)];
+    o.scores = vec![0.25, 0.75];
+    sink.accept(&o).unwrap();
+    let mut wrong = outcome(1, 0);
+    wrong.tiers = vec![tier(0)];
+    wrong.scores = vec![0.5, 0.5];
+    let e = sink.accept(&wrong).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("tiers.parquet: 1 tier outcomes (the layout names 2 tiers)"),
+        "{e}"
+    );
+    sink.finish().unwrap();
+    out.commit().unwrap();
+
+    let (t, _) = read(&dir.join("tiers.parquet"));
+    assert_eq!(
+        names(&t),
+        [
+            "scenario",
+            "policy",
+            "path",
+            "tier",
+            "min_score",
+            "accounts",
+            "initial_debt",
+            "initial_collateral",
+            "initial_borrowing_power",
+            "flat_borrowing_power",
+            "liquidations",
+            "liquidated_accounts",
+            "bad_debt",
+            "final_accounts"
+        ]
+    );
+    assert_eq!(strs(&t, "policy"), ["tight", "tight"]);
+    assert_eq!(i64s(&t, "tier"), [Some(0), Some(1)]);
+    assert_eq!(f64s(&t, "min_score"), [Some(0.0), Some(0.8)]);
+    assert_eq!(i64s(&t, "accounts"), [Some(1), Some(2)]);
+    assert_eq!(
+        f64s(&t, "initial_borrowing_power"),
+        [Some(150.0), Some(151.0)]
+    );
+    assert_eq!(i64s(&t, "liquidations"), [Some(0), Some(2)]);
+    assert_eq!(f64s(&t, "bad_debt"), [Some(0.0), Some(0.5)]);
+    assert_eq!(i64s(&t, "final_accounts"), [Some(2), Some(1)]);
+    let (h, _) = read(&dir.join("health.parquet"));
+    // Path 0: both accounts sampled.
+    assert_eq!(f64s(&h, "score"), [Some(0.25), Some(0.75)]);
 }

@@ -55,6 +55,7 @@ impl Validator<'_> {
             multi_asset_debt,
             isolation,
             caps,
+            reputation: None,
         }
     }
 

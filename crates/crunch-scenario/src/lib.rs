@@ -9,6 +9,7 @@ mod models;
 mod overlays;
 mod policies;
 mod raw;
+mod reputation;
 mod validate;
 
 pub use error::{Issue, ScenarioError};

@@ -50,6 +50,38 @@ pub(crate) struct RawScenario {
     pub oracle: Option<Spanned<BTreeMap<String, RawOracle>>>,
     pub liquidators: Option<Spanned<RawLiquidators>>,
     pub protocol: Option<Spanned<RawProtocol>>,
+    pub reputation: Option<Spanned<RawReputation>>,
+}
+
+/// `[reputation]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReputation {
+    pub policies: Spanned<Vec<String>>,
+    pub max_lt: Option<SNum>,
+    pub tiers: Spanned<Vec<Spanned<RawTier>>>,
+    pub update: Spanned<RawScoreUpdate>,
+}
+
+/// One entry of `[reputation] tiers`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTier {
+    pub min_score: SNum,
+    pub ltv: Option<SNum>,
+    pub lt: Option<SNum>,
+    pub bonus: Option<SNum>,
+}
+
+/// `[reputation.update]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScoreUpdate {
+    pub healthy_gain: SNum,
+    pub liquidation_loss: SNum,
+    pub near_health: SNum,
+    pub near_loss: SNum,
+    pub bounds: Option<Spanned<[Num; 2]>>,
 }
 
 /// `[protocol]`.
@@ -278,6 +310,16 @@ pub(crate) struct RawGenerator {
     pub debt_asset: Spanned<String>,
     pub utilisation: Spanned<[Num; 2]>,
     pub holdings: Vec<RawHolding>,
+    pub scores: Option<Vec<RawScoreGroup>>,
+}
+
+/// One entry of `[[book.generator.scores]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScoreGroup {
+    pub share: SNum,
+    pub score: SNum,
+    pub utilisation: Option<Spanned<[Num; 2]>>,
 }
 
 #[derive(Debug, Deserialize)]

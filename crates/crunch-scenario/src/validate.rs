@@ -316,13 +316,17 @@ impl Validator<'_> {
         let book = self.book(&raw.book, base);
         let (policies, implied) = self.policies(&raw.policies, &market, base, steps);
         let output = self.output(raw.output.unwrap_or_default(), steps);
-        let frictions = self.frictions(
+        let mut frictions = self.frictions(
             raw.oracle.as_ref(),
             raw.liquidators.as_ref(),
             raw.protocol.as_ref(),
             &market,
             steps,
         );
+        frictions.reputation = raw
+            .reputation
+            .as_ref()
+            .map(|r| self.reputation(r, &policies, &frictions));
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),
@@ -488,6 +492,7 @@ impl Validator<'_> {
                             ltv: h.ltv.get_ref().0,
                         })
                         .collect(),
+                    scores: crate::reputation::score_groups(spec.scores.as_deref().unwrap_or(&[])),
                 }))
             }
             (Some(f), Some(_)) => {
