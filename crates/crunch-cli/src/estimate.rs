@@ -21,6 +21,8 @@ const TIMESERIES_ROW: u64 = 2 * 4 + 8 + 8 + 6 * 8;
 const EVENTS_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 4 + 3 * 8 + 1;
 /// See [`SUMMARY_ROW`]: scenario, policy, path, step, account and the health factor.
 const HEALTH_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 8;
+/// See [`SUMMARY_ROW`]: scenario, mode, path and twenty values.
+const DERIVATIVES_ROW: u64 = 2 * 4 + 8 + 20 * 8;
 /// Fixed bytes per file besides the scenario text it carries twice (in the key-value
 /// metadata and in the embedded Arrow schema): footer, schema, statistics.
 const FILE_OVERHEAD: u64 = 4096;
@@ -61,7 +63,8 @@ impl RunEstimate {
 /// Estimates a run of `units` (path, policy) units of `prepared` (paths x policies for the
 /// whole run, fewer for a shard).
 ///
-/// Rows: `summary.parquet` has one row per unit and `timeseries.parquet` units x
+/// Rows: `derivatives.parquet` (with `[derivatives]`) has one row per path and mode, paths
+/// counted as units over policies, rounded up. `summary.parquet` has one row per unit and `timeseries.parquet` units x
 /// (steps + 1), exactly. `health.parquet` has at most units x accounts with debt at step
 /// 0 (debt never grows). `events.parquet` is estimated at one
 /// liquidation per position (an indebted account's collateral asset) per path and policy;
@@ -104,6 +107,15 @@ pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
             "health.parquet",
             runs.saturating_mul(indebted.len() as u64),
             HEALTH_ROW,
+        ));
+    }
+    if let Some(d) = &s.derivatives {
+        let k = s.policies.len().max(1) as u64;
+        files.push(file(
+            crunch_io::DERIV_FILE,
+            runs.div_ceil(k)
+                .saturating_mul((d.modes.len() + s.policies.len()) as u64),
+            DERIVATIVES_ROW,
         ));
     }
     RunEstimate {

@@ -306,6 +306,15 @@ fn dispatch(cli: Cli) -> Result<()> {
                 );
             }
             print!("{}", render_table(&stats));
+            if s.derivatives.is_some() {
+                println!(
+                    "derivatives book, per margin mode (USD; cap. eff. = gross notional / initial requirement):"
+                );
+                print!(
+                    "{}",
+                    crunch_cli::render_deriv_table(&crunch_cli::deriv_stats(&out)?)
+                );
+            }
             println!("results in {}", out.join("summary.parquet").display());
             if report {
                 for line in crunch_cli::report_after_run(&out)? {

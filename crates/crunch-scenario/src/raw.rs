@@ -50,6 +50,7 @@ pub(crate) struct RawScenario {
     pub oracle: Option<Spanned<BTreeMap<String, RawOracle>>>,
     pub liquidators: Option<Spanned<RawLiquidators>>,
     pub protocol: Option<Spanned<RawProtocol>>,
+    pub derivatives: Option<Spanned<crate::derivatives::RawDerivatives>>,
 }
 
 /// `[protocol]`.
