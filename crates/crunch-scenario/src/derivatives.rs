@@ -309,17 +309,13 @@ impl Validator<'_> {
         let steps = r
             .and_then(|r| r.steps.as_ref())
             .map_or(SCAN_STEPS, |s| *s.get_ref());
-        let built = ScanGrid::new(
+        let built = ScanGrid::with_moves(
             get(|r| &r.price_range, price_range),
             usize::try_from(steps).unwrap_or(usize::MAX),
             get(|r| &r.vol_range, SCAN_VOL),
+            get(|r| &r.extreme_multiple, SCAN_EXTREME.0),
+            get(|r| &r.extreme_fraction, SCAN_EXTREME.1),
         )
-        .and_then(|g| {
-            g.with_extreme(
-                get(|r| &r.extreme_multiple, SCAN_EXTREME.0),
-                get(|r| &r.extreme_fraction, SCAN_EXTREME.1),
-            )
-        })
         .and_then(|g| {
             g.with_short_option_minimum(get(|r| &r.short_option_minimum, SCAN_SHORT_MIN))
         });
