@@ -464,6 +464,15 @@ fn dispatch(cli: Cli) -> Result<()> {
                 s.paths,
                 p.source.steps()
             );
+            if let (Some(d), Some(book)) = (&s.derivatives, &p.deriv_book) {
+                let modes: Vec<String> = d.modes(&s.policies).iter().map(|m| m.name()).collect();
+                println!(
+                    "derivatives: {} accounts under {} modes ({})",
+                    book.accounts().len(),
+                    modes.len(),
+                    modes.join(", ")
+                );
+            }
             let estimate = estimate_run(&p, s.paths * s.policies.len() as u64);
             print!(
                 "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"

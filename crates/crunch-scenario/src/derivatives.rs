@@ -246,13 +246,6 @@ impl Validator<'_> {
                 }
             });
         }
-        if modes.is_empty() && policies.is_empty() && self.issues.len() == before {
-            self.issue(
-                raw.modes.as_ref().map_or(raw.book.span(), Spanned::span),
-                "derivatives.modes",
-                "no mode to compare: list a mode or add a [[policies]] entry",
-            );
-        }
         (self.issues.len() == before).then(|| DerivativesSpec {
             book: base.join(raw.book.get_ref()),
             modes,
