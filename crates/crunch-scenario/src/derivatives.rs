@@ -97,6 +97,9 @@ const SCAN_VOL: f64 = 0.10;
 const SCAN_EXTREME: (f64, f64) = (2.0, 0.35);
 const SCAN_SHORT_MIN: f64 = 0.0;
 
+/// Sets one field of the options.
+type SetOption = fn(&mut DerivOptions, f64);
+
 /// The value of an optional number, or `default`.
 fn or(x: &Option<SNum>, default: f64) -> f64 {
     x.as_ref().map_or(default, |n| n.get_ref().0)
@@ -136,7 +139,7 @@ impl Validator<'_> {
             f(&mut o, v);
             o.check()
         };
-        let checks: [(&str, &Option<SNum>, fn(&mut DerivOptions, f64)); 5] = [
+        let checks: [(&str, &Option<SNum>, SetOption); 5] = [
             ("ewma_lambda", &raw.ewma_lambda, |o, v| o.ewma_lambda = v),
             ("rate", &raw.rate, |o, v| o.rate = v),
             ("penalty", &raw.penalty, |o, v| o.penalty = v),
