@@ -153,6 +153,7 @@ fn derivatives_bytes_do_not_depend_on_threads_checkpoints_or_shards() {
         |name: &str, extra: &[&str]| ok(crunch(&run_args(&scenario, &dir(name), "20", extra)));
     run("t1", &["--threads", "1"]);
     run("t2", &["--threads", "2"]);
+    run("t4", &["--threads", "4"]);
     // Parts of 3 paths (9 units of 3 policies; 7 parts) are joined at the end.
     run("parts", &["--threads", "2", "--checkpoint-paths", "3"]);
     // 60 units in 7 shards of 8 or 9 units: most shards split a path's policies, and a
@@ -174,7 +175,7 @@ fn derivatives_bytes_do_not_depend_on_threads_checkpoints_or_shards() {
     let one = files(&dir("t1"));
     let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["derivatives.parquet", "summary.parquet"]);
-    for other in ["t2", "parts", "merged"] {
+    for other in ["t2", "t4", "parts", "merged"] {
         assert!(
             files(&dir(other)) == one,
             "{other} differs from --threads 1"
@@ -251,4 +252,53 @@ fn a_bad_book_row_is_refused_naming_the_file_line_and_column() {
         );
         assert!(m.contains("deriv.csv: line 4, column \"strike\""), "{m}");
     }
+}
+
+/// The finished parts in the work directory of the run into `out`.
+fn finished_parts(out: &Path) -> usize {
+    let work = out.with_file_name(format!(
+        ".{}.checkpoints",
+        out.file_name().unwrap().to_string_lossy()
+    ));
+    fs::read_dir(work.join("parts")).map_or(0, |d| {
+        d.filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("units-")
+        })
+        .count()
+    })
+}
+
+#[test]
+fn a_killed_run_with_derivatives_is_resumed_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo().join("scenarios/margin-comparison.toml");
+    let whole = tmp.path().join("whole");
+    ok(crunch(&run_args(&scenario, &whole, "100", &[])));
+    let out = tmp.path().join("out");
+    // One path per part: 100 parts, each published with its derivatives rows.
+    let parts = ["--threads", "1", "--checkpoint-paths", "1"];
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("crunch"))
+        .args(run_args(&scenario, &out, "100", &parts))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while finished_parts(&out) < 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be interrupted"
+        );
+        assert!(start.elapsed().as_secs() < 120, "no part after 2 min");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let kept = finished_parts(&out);
+    assert!((2..100).contains(&kept), "{kept} parts");
+    assert!(!out.exists());
+    let resume = ["--threads", "2", "--checkpoint-paths", "1", "--resume"];
+    ok(crunch(&run_args(&scenario, &out, "100", &resume)));
+    assert!(files(&out) == files(&whole), "the resumed run differs");
 }
