@@ -134,7 +134,7 @@ impl Validator<'_> {
             ..DerivOptions::default()
         };
         // One option at a time, so that every bad option is reported.
-        let one = |f: fn(&mut DerivOptions, f64), v: f64| {
+        let one = |f: SetOption, v: f64| {
             let mut o = DerivOptions::default();
             f(&mut o, v);
             o.check()
@@ -204,13 +204,26 @@ impl Validator<'_> {
                 let span = if listed { span() } else { raw.book.span() };
                 self.issue(
                     span,
-                    key.clone(),
+                    &key,
                     format!(
                         "mode `{name}` has the name of a [[policies]] entry, which is compared \
                          as a mode of its own; rename the policy"
                     ),
                 );
             }
+            if !DERIV_MODES.contains(name) {
+                self.issue(
+                    span(),
+                    key,
+                    format!(
+                        "unknown mode `{name}` (known: {}; the scenario's [[policies]] are \
+                         compared without being listed)",
+                        DERIV_MODES.join(", ")
+                    ),
+                );
+                continue;
+            }
+            // A bad rate or grid is reported by its own table.
             let (Some(ri), Some(rm), Some(si), Some(sm)) = (
                 rule_initial,
                 rule_maintenance,
@@ -234,19 +247,7 @@ impl Validator<'_> {
                     maintenance: rm,
                 },
                 "portfolio" => portfolio(Revaluation::Full),
-                "portfolio-dgv" => portfolio(Revaluation::DeltaGammaVega),
-                other => {
-                    self.issue(
-                        span(),
-                        key,
-                        format!(
-                            "unknown mode `{other}` (known: {}; the scenario's [[policies]] \
-                             are compared without being listed)",
-                            DERIV_MODES.join(", ")
-                        ),
-                    );
-                    continue;
-                }
+                _ => portfolio(Revaluation::DeltaGammaVega),
             });
         }
         (self.issues.len() == before).then(|| DerivativesSpec {

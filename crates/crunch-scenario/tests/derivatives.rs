@@ -276,3 +276,24 @@ fn a_wide_price_range_with_a_small_extreme_multiple_is_accepted() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_unknown_mode_is_reported_beside_a_bad_rate() {
+    let tail = "[derivatives]\nbook = \"d.csv\"\nmodes = [\"spam\"]\n\
+                [derivatives.rules.initial]\nperp_rate = 2\n";
+    assert_eq!(
+        issues(tail),
+        [
+            format!(
+                "line {}, `derivatives.modes[0]`: unknown mode `spam` (known: isolated, \
+                 cross, portfolio, portfolio-dgv; the scenario's [[policies]] are compared \
+                 without being listed)",
+                line(tail, "modes")
+            ),
+            format!(
+                "line {}, `derivatives.rules.initial.perp_rate`: must be in [0, 1], got 2",
+                line(tail, "perp_rate")
+            ),
+        ]
+    );
+}
