@@ -20,7 +20,7 @@ pub const CHECKPOINT_PATHS: u64 = 256;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Output directory; `summary.parquet` and the optional files (`timeseries.parquet`,
-    /// `events.parquet`, `health.parquet`) go in it.
+    /// `events.parquet`, `health.parquet`, `derivatives.parquet`) go in it.
     pub out: PathBuf,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
