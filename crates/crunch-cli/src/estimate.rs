@@ -23,6 +23,8 @@ const EVENTS_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 4 + 3 * 8 + 1;
 const HEALTH_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 8;
 /// See [`SUMMARY_ROW`]: scenario, policy, path, tier and ten values.
 const TIERS_ROW: u64 = 2 * 4 + 8 + 8 + 10 * 8;
+/// See [`SUMMARY_ROW`]: scenario, mode, path and twenty values.
+const DERIVATIVES_ROW: u64 = 2 * 4 + 8 + 20 * 8;
 /// Fixed bytes per file besides the scenario text it carries twice (in the key-value
 /// metadata and in the embedded Arrow schema): footer, schema, statistics.
 const FILE_OVERHEAD: u64 = 4096;
@@ -63,7 +65,8 @@ impl RunEstimate {
 /// Estimates a run of `units` (path, policy) units of `prepared` (paths x policies for the
 /// whole run, fewer for a shard).
 ///
-/// Rows: `summary.parquet` has one row per unit and `timeseries.parquet` units x
+/// Rows: `derivatives.parquet` (with `[derivatives]`) has one row per path and mode, paths
+/// counted as units over policies, rounded up. `summary.parquet` has one row per unit and `timeseries.parquet` units x
 /// (steps + 1), exactly. `health.parquet` has at most units x accounts with debt at step
 /// 0 (debt never grows). `events.parquet` is estimated at one
 /// liquidation per position (an indebted account's collateral asset) per path and policy;
@@ -111,6 +114,15 @@ pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
             runs.saturating_mul(indebted.len() as u64),
             // With reputation tiers, each row also has the account's score.
             HEALTH_ROW + 8 * u64::from(s.frictions.reputation.is_some()),
+        ));
+    }
+    if let Some(d) = &s.derivatives {
+        let k = s.policies.len().max(1) as u64;
+        files.push(file(
+            crunch_io::DERIV_FILE,
+            runs.div_ceil(k)
+                .saturating_mul((d.modes.len() + s.policies.len()) as u64),
+            DERIVATIVES_ROW,
         ));
     }
     RunEstimate {

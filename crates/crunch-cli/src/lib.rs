@@ -3,6 +3,7 @@
 //! parses the command line.
 
 mod bench;
+mod derivatives;
 mod estimate;
 mod paths;
 mod prepare;
@@ -11,6 +12,7 @@ mod run;
 mod summary;
 
 pub use bench::{BenchOptions, BenchReport, bench_b1};
+pub use derivatives::{DerivStats, deriv_stats, render_deriv_table};
 pub use estimate::{FileEstimate, RunEstimate, Size, TimeEstimate, estimate_run, estimate_time};
 pub use paths::{PathsOptions, PathsWritten, write_paths};
 pub use prepare::{Overrides, Prepared, prepare};

@@ -306,6 +306,15 @@ fn dispatch(cli: Cli) -> Result<()> {
                 );
             }
             print!("{}", render_table(&stats));
+            if s.derivatives.is_some() {
+                println!(
+                    "derivatives book, per margin mode (USD; cap. eff. = gross notional / initial requirement):"
+                );
+                print!(
+                    "{}",
+                    crunch_cli::render_deriv_table(&crunch_cli::deriv_stats(&out)?)
+                );
+            }
             println!("results in {}", out.join("summary.parquet").display());
             if report {
                 for line in crunch_cli::report_after_run(&out)? {
@@ -455,6 +464,15 @@ fn dispatch(cli: Cli) -> Result<()> {
                 s.paths,
                 p.source.steps()
             );
+            if let (Some(d), Some(book)) = (&s.derivatives, &p.deriv_book) {
+                let modes: Vec<String> = d.modes(&s.policies).iter().map(|m| m.name()).collect();
+                println!(
+                    "derivatives: {} accounts under {} modes ({})",
+                    book.accounts().len(),
+                    modes.len(),
+                    modes.join(", ")
+                );
+            }
             let estimate = estimate_run(&p, s.paths * s.policies.len() as u64);
             print!(
                 "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"

@@ -31,6 +31,8 @@ pub struct Prepared {
     pub source: Box<dyn PathSource>,
     /// The initial account book.
     pub book: Book,
+    /// The derivatives book of `[derivatives]`, if the scenario has one.
+    pub deriv_book: Option<crunch_derivatives::DerivBook>,
     /// The scenario hash (scenario text, seed, paths and data files).
     pub hash: String,
 }
@@ -111,12 +113,14 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     if let Some(r) = &scenario.frictions.reputation {
         check_scores(&book, &r.update, file)?;
     }
+    let deriv_book = crate::derivatives::load_book(&scenario, &mut data)?;
     let slices: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
     let hash = scenario_hash(&scenario.text, scenario.seed, scenario.paths, &slices);
     Ok(Prepared {
         scenario,
         source,
         book,
+        deriv_book,
         hash,
     })
 }
@@ -161,7 +165,7 @@ fn check_scores(book: &Book, update: &ScoreUpdate, file: &Path) -> Result<()> {
     Ok(())
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
 }
 

@@ -20,7 +20,7 @@ pub const CHECKPOINT_PATHS: u64 = 256;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Output directory; `summary.parquet` and the optional files (`timeseries.parquet`,
-    /// `events.parquet`, `health.parquet`) go in it.
+    /// `events.parquet`, `health.parquet`, `derivatives.parquet`) go in it.
     pub out: PathBuf,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
@@ -194,7 +194,15 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
             }
             pool.install(|| crunch_engine::run(&plan, &mut sink, &|| bar.inc(1)))?;
             sink.finish()?;
-            Ok(())
+            pool.install(|| {
+                crate::derivatives::write_part(
+                    out,
+                    prepared,
+                    &plan.units,
+                    &layout.metadata,
+                    options.stop,
+                )
+            })
         });
         match written {
             Ok(()) => {}
@@ -213,7 +221,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
                 }
                 .into());
             }
-            Err(PartError::Run(RunError::Engine(e))) => {
+            Err(e @ (PartError::Run(RunError::Engine(_)) | PartError::Deriv { .. })) => {
                 bar.abandon();
                 // The model fails the same way on every attempt: keep nothing.
                 if let Err(d) = dir.discard() {
@@ -252,11 +260,18 @@ fn kept(e: IoError, out: &Path, work: &Path) -> anyhow::Error {
 
 /// Why a part was not written.
 #[derive(Debug, Error)]
-enum PartError {
+pub(crate) enum PartError {
     #[error(transparent)]
     Io(#[from] IoError),
     #[error(transparent)]
     Run(#[from] RunError<IoError>),
+    /// The derivatives book could not be simulated on a path under a mode.
+    #[error("derivatives book, path {path}, mode `{mode}`: {cause}")]
+    Deriv {
+        path: u64,
+        mode: String,
+        cause: crunch_derivatives::DerivError,
+    },
 }
 
 /// The parts of `units`: the ranges `[j size, (j + 1) size)` that meet it, cut to it

@@ -39,7 +39,7 @@ pub fn policy_stats(policy: &str, summaries: &[&SummaryRow]) -> PolicyStats {
 }
 
 /// Quantile `p` of sorted values, Hyndman–Fan type 7; NaN for no values.
-fn type7_quantile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn type7_quantile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -42,8 +42,10 @@
 //! own, no shared state, so paths may run on any number of threads with bit-identical
 //! results (the paths themselves come from `crunch_core::stream_rng(seed, domain, path)`).
 //!
-//! What it does not do: the scenario file and the command line do not call the simulation
-//! yet (its entry point is [`simulate_deriv_path`]); liquidations close at the mark plus
+//! A scenario's `[derivatives]` section runs [`simulate_deriv_path`] from `crunch run`
+//! (`crunch-cli`), on the lending run's paths, into `derivatives.parquet`.
+//!
+//! What it does not do: liquidations close at the mark plus
 //! slippage and have no permanent price impact on the path (`lending-v1`'s `phi` is not
 //! applied); there is no auto-deleveraging of winners' positions (losses beyond the fund
 //! are socialised on P&L instead); funding rates are fixed per position rather than

@@ -78,6 +78,19 @@ impl ScanGrid {
     /// per side and volatility scan range `vol_range >= 0`, with SPAN's extreme moves
     /// (2 times the range, 35 % of the loss) and no short option minimum.
     pub fn new(price_range: f64, steps: usize, vol_range: f64) -> Result<Self, DerivError> {
+        Self::with_moves(price_range, steps, vol_range, 2.0, 0.35)
+    }
+
+    /// A grid as [`ScanGrid::new`] with extreme moves of `extreme_multiple` times the
+    /// price range counted at `extreme_fraction` of their loss
+    /// ([`ScanGrid::with_extreme`]'s ranges), checked in argument order.
+    pub fn with_moves(
+        price_range: f64,
+        steps: usize,
+        vol_range: f64,
+        extreme_multiple: f64,
+        extreme_fraction: f64,
+    ) -> Result<Self, DerivError> {
         check(
             || "price_range".into(),
             price_range,
@@ -99,7 +112,7 @@ impl ScanGrid {
             extreme_fraction: 0.0,
             short_option_minimum: 0.0,
         }
-        .with_extreme(2.0, 0.35)
+        .with_extreme(extreme_multiple, extreme_fraction)
     }
 
     /// The same grid with extreme moves of `multiple >= 1` times the price range (the

@@ -10,6 +10,8 @@
 //! - [`ParquetSink`]: the [`crunch_core::ResultSink`] that writes `summary.parquet` and
 //!   optionally `timeseries.parquet`, `events.parquet` and `health.parquet`,
 //!   byte-reproducibly.
+//! - [`DerivSink`]: `derivatives.parquet`, one row per (path, margin mode) of a
+//!   scenario's derivatives book; [`read_deriv_rows`] reads it back.
 //! - [`Shard`]: which (path, policy) units shard `i` of `n` of a run simulates;
 //!   [`merge_shards`]: the shards' output directories back into the single run's, byte
 //!   for byte.
@@ -26,6 +28,7 @@ mod book;
 mod checkpoint;
 mod columns;
 mod dataset;
+mod deriv_sink;
 mod error;
 mod merge;
 mod output_dir;
@@ -46,6 +49,7 @@ pub use columns::{SymbolColumn, price_columns};
 pub use dataset::{
     AddedRun, DATASET_TABLES, PART_FILE, add_to_dataset, partition_dir, partition_value,
 };
+pub use deriv_sink::{DERIV_FILE, DerivRow, DerivSink, read_deriv_rows};
 pub use error::{IoError, Location};
 pub use merge::{Merged, merge_shards};
 pub use output_dir::OutputDir;

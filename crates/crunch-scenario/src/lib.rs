@@ -2,6 +2,7 @@
 //! `scenarios/README.md`), validation that collects every problem with its line and key,
 //! command-line overrides and the scenario hash.
 
+mod derivatives;
 mod error;
 mod frictions;
 mod hash;
@@ -12,6 +13,7 @@ mod raw;
 mod reputation;
 mod validate;
 
+pub use derivatives::{DERIV_MODES, DerivativesSpec};
 pub use error::{Issue, ScenarioError};
 pub use hash::scenario_hash;
 pub use policies::ImpliedSeries;

@@ -51,6 +51,7 @@ pub(crate) struct RawScenario {
     pub liquidators: Option<Spanned<RawLiquidators>>,
     pub protocol: Option<Spanned<RawProtocol>>,
     pub reputation: Option<Spanned<RawReputation>>,
+    pub derivatives: Option<Spanned<crate::derivatives::RawDerivatives>>,
 }
 
 /// `[reputation]`.

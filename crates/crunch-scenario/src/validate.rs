@@ -1,5 +1,6 @@
 //! From the raw TOML to a validated [`Scenario`], collecting every problem.
 
+use crate::derivatives::DerivativesSpec;
 use crate::error::{Issue, ScenarioError};
 use crate::policies::ImpliedSeries;
 use crate::raw::{RawAsset, RawBook, RawOutput, RawScenario, SNum};
@@ -163,6 +164,9 @@ pub struct Scenario {
     pub frictions: Frictions,
     /// Warnings to show the user (for example a repaired correlation matrix).
     pub warnings: Vec<String>,
+    /// The derivatives book and the margin modes to compare on the same paths
+    /// (`[derivatives]`), if any.
+    pub derivatives: Option<DerivativesSpec>,
 }
 
 impl Scenario {
@@ -327,6 +331,10 @@ impl Validator<'_> {
             .reputation
             .as_ref()
             .map(|r| self.reputation(r, &policies, &frictions));
+        let derivatives = raw
+            .derivatives
+            .as_ref()
+            .and_then(|d| self.derivatives(d, &policies, base));
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),
@@ -347,6 +355,7 @@ impl Validator<'_> {
             output,
             frictions,
             warnings: Vec::new(),
+            derivatives,
         })
     }
 

@@ -1,0 +1,247 @@
+//! `derivatives.parquet`: one row per (path, margin mode) of a scenario's derivatives
+//! book (`[derivatives]`), written like the other output files (temporary name, then a
+//! rename at [`DerivSink::finish`]), and read back for the end-of-run table.
+
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType::{self, Float64, Int64, Utf8};
+use crunch_derivatives::DerivSummary;
+
+use crate::error::IoError;
+use crate::output_dir::OutputDir;
+use crate::parquet_file::{ParquetFile, Value, schema};
+use crate::result_files::reader;
+
+/// The file name of the derivatives results.
+pub const DERIV_FILE: &str = "derivatives.parquet";
+
+/// The columns: `scenario`, `mode` (Utf8), `path` (Int64), then every field of
+/// [`DerivSummary`] in declaration order, named like the field; `Option` fields are
+/// nullable.
+const COLUMNS: [(&str, DataType, bool); 23] = [
+    ("scenario", Utf8, false),
+    ("mode", Utf8, false),
+    ("path", Int64, false),
+    ("initial_requirement", Float64, false),
+    ("maintenance_requirement", Float64, false),
+    ("initial_equity", Float64, false),
+    ("gross_notional", Float64, false),
+    ("capital_efficiency", Float64, true),
+    ("mean_capital_efficiency", Float64, true),
+    ("idle_collateral", Float64, false),
+    ("liquidations", Int64, false),
+    ("closed_notional", Float64, false),
+    ("liquidation_penalty", Float64, false),
+    ("slippage_cost", Float64, false),
+    ("funding", Float64, false),
+    ("settlement", Float64, false),
+    ("insurance_fund", Float64, false),
+    ("insurance_drawdown", Float64, false),
+    ("insurance_depletion_step", Int64, true),
+    ("insurance_paid", Float64, false),
+    ("socialised_loss", Float64, false),
+    ("bad_debt", Float64, false),
+    ("final_equity", Float64, false),
+];
+
+/// Writes `derivatives.parquet` (ZSTD, the fixed writer properties of every output file:
+/// identical rows give identical bytes). Rows are written in the order given; `crunch
+/// run` gives them by path, then by mode in the scenario's order.
+pub struct DerivSink {
+    scenario: String,
+    file: ParquetFile,
+}
+
+impl DerivSink {
+    /// Creates `derivatives.parquet` in `out` for scenario `scenario`, with `metadata` as
+    /// its key-value metadata (that of the run's other files).
+    pub fn create(
+        out: &OutputDir,
+        scenario: &str,
+        metadata: &[(String, String)],
+    ) -> Result<Self, IoError> {
+        Ok(Self {
+            scenario: scenario.to_owned(),
+            file: ParquetFile::create(out.path(DERIV_FILE), schema(&COLUMNS), metadata)?,
+        })
+    }
+
+    /// Appends the row of `path` under mode `mode`.
+    pub fn push(&mut self, mode: &str, path: u64, s: &DerivSummary) -> Result<(), IoError> {
+        // Destructured so that a new field of `DerivSummary` fails to compile here until
+        // it has a column.
+        let DerivSummary {
+            initial_requirement,
+            maintenance_requirement,
+            initial_equity,
+            gross_notional,
+            capital_efficiency,
+            mean_capital_efficiency,
+            idle_collateral,
+            liquidations,
+            closed_notional,
+            liquidation_penalty,
+            slippage_cost,
+            funding,
+            settlement,
+            insurance_fund,
+            insurance_drawdown,
+            insurance_depletion_step,
+            insurance_paid,
+            socialised_loss,
+            bad_debt,
+            final_equity,
+        } = *s;
+        let f = |x: f64| Value::F64(Some(x));
+        let i = |x: u64| Value::I64(Some(i64::try_from(x).unwrap_or(i64::MAX)));
+        self.file.push(&[
+            Value::Str(&self.scenario),
+            Value::Str(mode),
+            i(path),
+            f(initial_requirement),
+            f(maintenance_requirement),
+            f(initial_equity),
+            f(gross_notional),
+            Value::F64(capital_efficiency),
+            Value::F64(mean_capital_efficiency),
+            f(idle_collateral),
+            i(liquidations),
+            f(closed_notional),
+            f(liquidation_penalty),
+            f(slippage_cost),
+            f(funding),
+            f(settlement),
+            f(insurance_fund),
+            f(insurance_drawdown),
+            Value::I64(insurance_depletion_step.map(|s| s as i64)),
+            f(insurance_paid),
+            f(socialised_loss),
+            f(bad_debt),
+            f(final_equity),
+        ])
+    }
+
+    /// Writes the footer and renames the file into place (in the staging directory).
+    pub fn finish(self) -> Result<(), IoError> {
+        self.file.close()
+    }
+}
+
+/// The columns of one `derivatives.parquet` row that the end-of-run table needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivRow {
+    /// The `mode` column.
+    pub mode: String,
+    /// The `bad_debt` column (USD).
+    pub bad_debt: f64,
+    /// The `socialised_loss` column (USD).
+    pub socialised_loss: f64,
+    /// The `liquidations` column (events).
+    pub liquidations: i64,
+    /// The `capital_efficiency` column (ratio), null as `None`.
+    pub capital_efficiency: Option<f64>,
+    /// The `idle_collateral` column (USD).
+    pub idle_collateral: f64,
+}
+
+/// The rows of the derivatives file `path`, in file order.
+pub fn read_deriv_rows(path: &Path) -> Result<Vec<DerivRow>, IoError> {
+    let layout = |problem: String| IoError::Layout {
+        path: path.to_owned(),
+        problem,
+    };
+    let batches = reader(path)?.build().map_err(|cause| IoError::Parquet {
+        path: path.to_owned(),
+        cause,
+    })?;
+    let mut rows = Vec::new();
+    for batch in batches {
+        let batch: RecordBatch = batch.map_err(|cause| IoError::Arrow {
+            path: path.to_owned(),
+            cause,
+        })?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| layout(format!("no column \"{name}\"")))
+        };
+        let float = |name: &str| {
+            column(name)?
+                .as_primitive_opt::<Float64Type>()
+                .ok_or_else(|| layout(format!("column \"{name}\" is not a float64 column")))
+        };
+        let mode = column("mode")?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| layout("column \"mode\" is not a string column".into()))?;
+        let liquidations = column("liquidations")?
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| layout("column \"liquidations\" is not an int64 column".into()))?;
+        let (bad, social, efficiency, idle) = (
+            float("bad_debt")?,
+            float("socialised_loss")?,
+            float("capital_efficiency")?,
+            float("idle_collateral")?,
+        );
+        for r in 0..batch.num_rows() {
+            rows.push(DerivRow {
+                mode: mode.value(r).to_owned(),
+                bad_debt: bad.value(r),
+                socialised_loss: social.value(r),
+                liquidations: liquidations.value(r),
+                capital_efficiency: efficiency.is_valid(r).then(|| efficiency.value(r)),
+                idle_collateral: idle.value(r),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip() {
+        let root = tempfile::tempdir().unwrap();
+        let out = OutputDir::prepare(&root.path().join("out"), false).unwrap();
+        let mut sink = DerivSink::create(&out, "s", &[]).unwrap();
+        let s = DerivSummary {
+            bad_debt: 3.5,
+            socialised_loss: 1.25,
+            liquidations: 2,
+            capital_efficiency: Some(4.0),
+            idle_collateral: 10.0,
+            insurance_depletion_step: Some(7),
+            ..DerivSummary::default()
+        };
+        sink.push("cross", 0, &s).unwrap();
+        sink.push("portfolio", 0, &DerivSummary::default()).unwrap();
+        sink.finish().unwrap();
+        out.commit().unwrap();
+        let rows = read_deriv_rows(&root.path().join("out").join(DERIV_FILE)).unwrap();
+        assert_eq!(
+            rows,
+            [
+                DerivRow {
+                    mode: "cross".into(),
+                    bad_debt: 3.5,
+                    socialised_loss: 1.25,
+                    liquidations: 2,
+                    capital_efficiency: Some(4.0),
+                    idle_collateral: 10.0,
+                },
+                DerivRow {
+                    mode: "portfolio".into(),
+                    bad_debt: 0.0,
+                    socialised_loss: 0.0,
+                    liquidations: 0,
+                    capital_efficiency: None,
+                    idle_collateral: 0.0,
+                }
+            ]
+        );
+    }
+}
