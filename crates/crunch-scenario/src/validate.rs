@@ -327,6 +327,10 @@ impl Validator<'_> {
             .reputation
             .as_ref()
             .map(|r| self.reputation(r, &policies, &frictions));
+        frictions.chains = raw
+            .chains
+            .as_ref()
+            .map(|c| self.chains(c, &policies, &frictions, &market, steps));
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),
