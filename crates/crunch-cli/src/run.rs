@@ -97,19 +97,6 @@ pub struct Interrupted {
 /// written. Returns the per-policy statistics of the summary table over the units run.
 pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<PolicyStats>> {
     let s = &prepared.scenario;
-    if s.frictions
-        .chains
-        .as_ref()
-        .is_some_and(|c| !c.isolated.is_empty())
-        && (s.output.events || s.output.health_step.is_some())
-    {
-        bail!(
-            "{}: `chains.isolated` cannot be combined with `output.events` or a health \
-             snapshot yet: isolated policies run on per-chain sub-accounts, which those \
-             files cannot name",
-            s.file.display()
-        );
-    }
     let all = crunch_engine::units(0..s.paths, s.policies.len());
     let units = options
         .shard
