@@ -137,31 +137,9 @@ impl Validator<'_> {
                 );
             }
         }
-        let mut isolated: Vec<usize> = Vec::new();
-        if let Some(list) = &c.isolated {
-            for name in list.get_ref() {
-                match policies.iter().position(|p| p.name() == name) {
-                    Some(i) if isolated.contains(&i) => self.issue(
-                        list.span(),
-                        "chains.isolated",
-                        format!("policy `{name}` is listed twice"),
-                    ),
-                    Some(i) => isolated.push(i),
-                    None => self.issue(
-                        list.span(),
-                        "chains.isolated",
-                        format!(
-                            "unknown policy `{name}` (the scenario's policies: {})",
-                            policies
-                                .iter()
-                                .map(|p| p.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
-                }
-            }
-        }
+        let isolated = c.isolated.as_ref().map_or_else(Vec::new, |list| {
+            self.policy_list(list, "chains.isolated", policies)
+        });
         let target_health = c.target_health.as_ref().map_or(TARGET_HEALTH, |x| {
             self.num(
                 x,
