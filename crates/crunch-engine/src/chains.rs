@@ -108,13 +108,18 @@ impl<'s> Bridge<'s> {
         if debt[r] <= 0.0 {
             return;
         }
+        // `need <= gap` (credits are >= 0): the transfers are summed only when it can be > 0.
+        let gap = target * debt[r] - self.num[r - first];
+        if gap <= 0.0 {
+            return;
+        }
         let pending: f64 = self
             .transfers
             .iter()
             .filter(|x| x.account as usize == r)
             .map(|x| x.credit)
             .sum();
-        let need = target * debt[r] - self.num[r - first] - pending;
+        let need = gap - pending;
         if need <= 0.0 {
             return;
         }
