@@ -79,6 +79,11 @@ pub(crate) fn write_part(
             .map(|p| {
                 let mut path = PricePath::new(source.steps(), source.assets());
                 source.fill(&mut stream_rng(s.seed, Domain::MarketPaths, p), &mut path);
+                // Assets on remote chains copy their base asset's prices, as in the
+                // lending run.
+                if let Some(c) = &s.frictions.chains {
+                    c.mirror(&mut path);
+                }
                 modes
                     .iter()
                     .map(|mode| {

@@ -74,6 +74,10 @@ pub fn write_paths(scenario: &Path, options: &PathsOptions) -> Result<PathsWritt
         let mut rng = stream_rng(s.seed, Domain::MarketPaths, path);
         state.clear();
         source.fill_with_state(&mut rng, &mut buffer, &mut state);
+        // Assets on remote chains copy their base asset's prices, as in `crunch run`.
+        if let Some(c) = &s.frictions.chains {
+            c.mirror(&mut buffer);
+        }
         file.push(path, &buffer, &state)?;
     }
     file.finish()

@@ -113,6 +113,7 @@ pub fn prepare(file: &Path, overrides: Overrides) -> Result<Prepared> {
     if let Some(r) = &scenario.frictions.reputation {
         check_scores(&book, &r.update, file)?;
     }
+    check_isolated_outputs(&scenario)?;
     let deriv_book = crate::derivatives::load_book(&scenario, &mut data)?;
     let slices: Vec<&[u8]> = data.iter().map(Vec::as_slice).collect();
     let hash = scenario_hash(&scenario.text, scenario.seed, scenario.paths, &slices);
@@ -138,8 +139,27 @@ impl Prepared {
             );
         }
         self.scenario.output.health_step = Some(step);
-        Ok(())
+        check_isolated_outputs(&self.scenario)
     }
+}
+
+/// Isolated `[chains]` policies run on per-chain sub-accounts, which `events.parquet` and
+/// `health.parquet` (rows named by the book's accounts) cannot name yet.
+fn check_isolated_outputs(s: &Scenario) -> Result<()> {
+    let isolated = s
+        .frictions
+        .chains
+        .as_ref()
+        .is_some_and(|c| !c.isolated.is_empty());
+    if isolated && (s.output.events || s.output.health_step.is_some()) {
+        bail!(
+            "{}: `chains.isolated` cannot be combined with `output.events` or a health \
+             snapshot yet: isolated policies run on per-chain sub-accounts, which those \
+             files cannot name",
+            s.file.display()
+        );
+    }
+    Ok(())
 }
 
 /// `[reputation]` needs every account's score, within the update's bounds.

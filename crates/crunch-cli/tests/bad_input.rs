@@ -312,6 +312,15 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
+        "chains-isolated-events",
+        &[
+            "chains-isolated-events.toml",
+            "`chains.isolated` cannot be combined with `output.events` or a health snapshot \
+             yet: isolated policies run on per-chain sub-accounts, which those files cannot \
+             name",
+        ],
+    ),
+    case(
         "reputation-without-scores",
         &[
             "reputation-without-scores.toml",

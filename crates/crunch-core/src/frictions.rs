@@ -281,6 +281,8 @@ pub struct Frictions {
     pub isolation: Vec<Isolation>,
     /// Supply and borrow caps per asset.
     pub caps: Vec<Caps>,
+    /// Multi-chain collateral (`[chains]`), if any.
+    pub chains: Option<crate::Chains>,
 }
 
 /// Aave v3's isolation mode for one asset (`[protocol.isolation.SYMBOL]`; Aave v3
@@ -317,6 +319,7 @@ impl Frictions {
             || self.rules != RuleSet::LendingV1
             || self.multi_asset_debt
             || self.reputation.is_some()
+            || self.chains.is_some()
     }
 
     /// The oracle of asset `i`, if it has one.

@@ -6,6 +6,7 @@
 //! traits here only, never on a concrete policy, path model or sink.
 
 pub mod book;
+pub mod chains;
 pub mod frictions;
 pub mod market;
 pub mod outcome;
@@ -16,6 +17,7 @@ pub mod seams;
 pub mod state;
 
 pub use book::Book;
+pub use chains::{Chain, Chains, SubAccounts};
 pub use frictions::{
     Caps, Comet, EMode, Frictions, Isolation, LiquidationTerms, LiquidatorSpec, OracleFeed,
     OracleSpec, RuleSet, Spike, Window,

@@ -51,7 +51,8 @@ pub struct PathSummary {
     /// Liquidatable accounts left at a step because liquidator capacity was used up
     /// (account-steps).
     pub blocked_capacity: u64,
-    /// Liquidatable accounts left at a step of a liquidator outage (account-steps).
+    /// Liquidatable accounts left at a step of a liquidator outage, or (unified
+    /// `[chains]` margin) whose seized asset's chain bridge is halted (account-steps).
     pub blocked_outage: u64,
     /// Liquidatable accounts left at a step because the profit did not cover the gas cost
     /// (account-steps).

@@ -49,6 +49,14 @@ pub fn units(paths: Range<u64>, policies: usize) -> Range<u64> {
     paths.start * k..paths.end * k
 }
 
+/// One worker's buffers: the simulation's, those of the split book of isolated
+/// `[chains]` policies, and the raw price path.
+struct Buffers {
+    scratch: Scratch,
+    split: Option<Scratch>,
+    raw: PricePath,
+}
+
 /// A failed run.
 #[derive(Debug, Error)]
 pub enum RunError<E> {
@@ -92,8 +100,18 @@ pub fn run<S: ResultSink>(
     // the work into many more jobs than threads; per-job buffers would be re-allocated and
     // fragment the heap). Index `threads` serves a caller outside the pool.
     let threads = rayon::current_num_threads();
-    let buffers: Vec<Mutex<Option<(Scratch, PricePath)>>> =
-        (0..=threads).map(|_| Mutex::new(None)).collect();
+    let buffers: Vec<Mutex<Option<Buffers>>> = (0..=threads).map(|_| Mutex::new(None)).collect();
+    // `[chains]` with isolated policies: the per-chain sub-accounts they run on.
+    let chains = plan.frictions.chains.as_ref();
+    let split = chains.filter(|c| !c.isolated.is_empty()).map(|c| {
+        let prices: Vec<f64> = plan.market.assets.iter().map(|x| x.price).collect();
+        let (book, marked) = c.split(plan.book, &prices);
+        let frictions = Frictions {
+            chains: Some(marked),
+            ..plan.frictions.clone()
+        };
+        (book, frictions)
+    });
     let k = plan.policies.len() as u64;
     if k == 0 || plan.units.is_empty() {
         return Ok(());
@@ -110,22 +128,28 @@ pub fn run<S: ResultSink>(
                 if stopped() {
                     return Err(Skipped::Stopped);
                 }
-                let make = || {
-                    (
-                        Scratch::new(plan.book, steps),
-                        PricePath::new(steps, assets),
-                    )
+                let make = || Buffers {
+                    scratch: Scratch::new(plan.book, steps),
+                    split: split.as_ref().map(|(b, _)| Scratch::new(b, steps)),
+                    raw: PricePath::new(steps, assets),
                 };
                 // The thread's own buffers; fresh ones if they are busy (a re-entrant job).
                 let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
                 let mut guard = buffers[slot].try_lock().ok();
                 let mut local = None;
-                let (scratch, raw) = match guard.as_deref_mut() {
+                let Buffers {
+                    scratch,
+                    split: split_scratch,
+                    raw,
+                } = match guard.as_deref_mut() {
                     Some(mine) => mine.get_or_insert_with(make),
                     None => local.insert(make()),
                 };
                 let mut rng = stream_rng(plan.seed, Domain::MarketPaths, path);
                 plan.source.fill(&mut rng, raw);
+                if let Some(c) = chains {
+                    c.mirror(raw);
+                }
                 // The policies of this path whose units are in the plan (all but at the
                 // ends of a shard that splits a path's variants).
                 let lo = plan.units.start.max(path * k) - path * k;
@@ -133,10 +157,18 @@ pub fn run<S: ResultSink>(
                 let outcomes = (lo..hi)
                     .map(|policy| {
                         let policy = policy as usize;
+                        let (frictions, book, scratch) = match (&split, split_scratch.as_mut()) {
+                            (Some((book, frictions)), Some(s))
+                                if chains.is_some_and(|c| c.isolates(policy)) =>
+                            {
+                                (frictions, book, s)
+                            }
+                            _ => (plan.frictions, plan.book, &mut *scratch),
+                        };
                         simulate_path(
                             plan.market,
-                            plan.frictions,
-                            plan.book,
+                            frictions,
+                            book,
                             plan.policies[policy].as_ref(),
                             raw,
                             plan.options,

@@ -6,6 +6,7 @@
 //! feedback applied to the rest of the path.
 
 use crate::absorb::{Absorption, Sale, Store};
+use crate::chains::Bridge;
 use crate::owed;
 use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
 use crate::reputation::Tiers;
@@ -122,6 +123,7 @@ pub fn simulate_path(
         terms,
         emode: in_emode,
         reputation: track,
+        bridge: transfers,
     } = scratch;
     let emode = frictions.emode.as_ref();
     if let Some(e) = emode {
@@ -153,6 +155,10 @@ pub fn simulate_path(
         .as_ref()
         .map(|r| Tiers::start(r, track, book, policy_index));
     let tiered = rep.as_ref().is_some_and(Tiers::adjusts);
+    // Multi-chain collateral (`crate::chains`): halted bridges, and on a split book the
+    // bridge-delayed rebalancing between sub-accounts.
+    let chains = frictions.chains.as_ref();
+    let mut bridge = Bridge::start(chains, transfers);
     let mut out = PathOutcome {
         path,
         policy: policy_index,
@@ -199,6 +205,9 @@ pub fn simulate_path(
         };
         if owing {
             owed::revalue(owed, o, debt);
+        }
+        if let (Some(b), true) = (bridge.as_mut(), t > 0) {
+            b.step(t, debt, coll, o, &requirements.lt);
         }
 
         if t > 0 {
@@ -396,7 +405,7 @@ pub fn simulate_path(
                 if members.is_empty() {
                     continue;
                 }
-                if outage {
+                if outage || chains.is_some_and(|c| c.seizure_halted(k, t)) {
                     blocked.outage += members.len() as u64;
                     continue;
                 }
@@ -537,6 +546,9 @@ pub fn simulate_path(
         }
     }
 
+    if let Some(b) = bridge.as_mut() {
+        b.settle(coll);
+    }
     // Terminal valuation at the (feedback-adjusted) p[T].
     let p_end = if feedback_on { &*prices } else { raw }.row(raw.steps());
     summary.bad_debt = realised_total;

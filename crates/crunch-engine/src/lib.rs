@@ -6,6 +6,7 @@
 //! `crunch-core`.
 
 mod absorb;
+mod chains;
 mod driver;
 mod lending;
 mod owed;

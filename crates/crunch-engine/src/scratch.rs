@@ -60,6 +60,8 @@ pub struct Scratch {
     pub(crate) emode: Vec<bool>,
     /// Scores, tiers and per-tier metrics (used only with `[reputation]`).
     pub(crate) reputation: Track,
+    /// Transfers in flight between sub-accounts (used only by isolated `[chains]` runs).
+    pub(crate) bridge: Vec<crate::chains::Transfer>,
 }
 
 impl Scratch {
@@ -101,6 +103,7 @@ impl Scratch {
             ],
             emode: vec![false; n],
             reputation: Track::default(),
+            bridge: Vec::new(),
         }
     }
 

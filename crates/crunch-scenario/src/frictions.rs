@@ -56,6 +56,7 @@ impl Validator<'_> {
             isolation,
             caps,
             reputation: None,
+            chains: None,
         }
     }
 
@@ -440,7 +441,7 @@ impl Validator<'_> {
     }
 
     /// A window `start..=end` of steps, `start >= first`, `end <= steps` when known.
-    fn window(
+    pub(crate) fn window(
         &mut self,
         start: &Spanned<u64>,
         end: &Spanned<u64>,

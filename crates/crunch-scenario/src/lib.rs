@@ -2,6 +2,7 @@
 //! `scenarios/README.md`), validation that collects every problem with its line and key,
 //! command-line overrides and the scenario hash.
 
+mod chains;
 mod derivatives;
 mod error;
 mod frictions;

@@ -52,6 +52,27 @@ pub(crate) struct RawScenario {
     pub protocol: Option<Spanned<RawProtocol>>,
     pub reputation: Option<Spanned<RawReputation>>,
     pub derivatives: Option<Spanned<crate::derivatives::RawDerivatives>>,
+    pub chains: Option<Spanned<RawChains>>,
+}
+
+/// `[chains]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChains {
+    pub home: Option<Spanned<String>>,
+    pub isolated: Option<Spanned<Vec<String>>>,
+    pub target_health: Option<SNum>,
+    pub remote: Option<Vec<Spanned<RawChain>>>,
+}
+
+/// One entry of `[[chains.remote]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChain {
+    pub name: Spanned<String>,
+    pub bridge_delay: Spanned<u64>,
+    pub halts: Option<Vec<Spanned<RawWindow>>>,
+    pub assets: Spanned<BTreeMap<String, String>>,
 }
 
 /// `[reputation]`.

@@ -104,29 +104,7 @@ impl Validator<'_> {
                 bonus: adj(&t.bonus, "bonus"),
             });
         }
-        let mut applying: Vec<usize> = Vec::new();
-        for name in r.policies.get_ref() {
-            match policies.iter().position(|p| p.name() == name) {
-                Some(i) if applying.contains(&i) => self.issue(
-                    r.policies.span(),
-                    "reputation.policies",
-                    format!("policy `{name}` is listed twice"),
-                ),
-                Some(i) => applying.push(i),
-                None => self.issue(
-                    r.policies.span(),
-                    "reputation.policies",
-                    format!(
-                        "unknown policy `{name}` (the scenario's policies: {})",
-                        policies
-                            .iter()
-                            .map(|p| p.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
-            }
-        }
+        let applying = self.policy_list(&r.policies, "reputation.policies", policies);
         Reputation {
             tiers,
             update,

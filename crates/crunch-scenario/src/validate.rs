@@ -264,6 +264,38 @@ impl Validator<'_> {
         });
     }
 
+    /// The indices (scenario order) of the policies named in `list` (key `key`), each
+    /// known and listed once; an unknown or repeated name is an issue.
+    pub(crate) fn policy_list(
+        &mut self,
+        list: &toml::Spanned<Vec<String>>,
+        key: &str,
+        policies: &[Box<dyn MarginPolicy>],
+    ) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for name in list.get_ref() {
+            match policies.iter().position(|p| p.name() == name) {
+                Some(i) if out.contains(&i) => {
+                    self.issue(list.span(), key, format!("policy `{name}` is listed twice"))
+                }
+                Some(i) => out.push(i),
+                None => self.issue(
+                    list.span(),
+                    key,
+                    format!(
+                        "unknown policy `{name}` (the scenario's policies: {})",
+                        policies
+                            .iter()
+                            .map(|p| p.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
     /// The value if `ok(value)`, else records `rule` and returns the value anyway (so
     /// that later checks still run and report their own problems).
     pub(crate) fn num(&mut self, x: &SNum, key: &str, ok: fn(f64) -> bool, rule: &str) -> f64 {
@@ -331,6 +363,10 @@ impl Validator<'_> {
             .reputation
             .as_ref()
             .map(|r| self.reputation(r, &policies, &frictions));
+        frictions.chains = raw
+            .chains
+            .as_ref()
+            .map(|c| self.chains(c, &policies, &frictions, &market, steps));
         let derivatives = raw
             .derivatives
             .as_ref()
