@@ -77,7 +77,7 @@ fn the_comparison_scenario_shows_the_trade_off() {
         ]
     );
     let rows: usize = content.batches.iter().map(|b| b.num_rows()).sum();
-    assert_eq!(rows, 20 * 7);
+    assert_eq!(rows, 20 * 8);
     let summary = read_parquet(&out.join("summary.parquet"));
     // The run's key-value metadata (scenario, hash, seed...), as in every other file.
     let run_keys = |m: &[(String, String)]| -> Vec<(String, String)> {
@@ -103,6 +103,7 @@ fn the_comparison_scenario_shows_the_trade_off() {
             "cross",
             "portfolio",
             "portfolio-dgv",
+            "es",
             "static-ltv",
             "dynamic",
             "predictive"
@@ -114,6 +115,8 @@ fn the_comparison_scenario_shows_the_trade_off() {
     // hedged accounts (18.6x), the rules do not (10.2x), the lending haircuts on delta
     // notionals need the most (5.8x).
     assert!(eff("portfolio") > 1.5 * eff("isolated"), "{stats:?}");
+    // Expected shortfall over simulated one-day moves nets as portfolio margin does.
+    assert!(eff("es") > 1.5 * eff("isolated"), "{stats:?}");
     // The same rules, summed per position or per account (to rounding).
     assert!((eff("isolated") - eff("cross")).abs() < 1e-9 * eff("cross"));
     for policy in ["static-ltv", "dynamic", "predictive"] {

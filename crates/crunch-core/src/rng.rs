@@ -19,6 +19,9 @@ pub enum Domain {
     MarketPaths,
     /// The synthetic account-book generator; the stream index is 0.
     BookGenerator,
+    /// The fixed scenario set of simulated-moves margin (`crunch_derivatives`); the seed
+    /// and the stream index are 0, so every run draws the same set.
+    MarginScenarios,
 }
 
 impl Domain {
@@ -26,6 +29,7 @@ impl Domain {
         match self {
             Domain::MarketPaths => b"crunch/market/v1",
             Domain::BookGenerator => b"crunch/book/v1\0\0",
+            Domain::MarginScenarios => b"crunch/margin/v1",
         }
     }
 }

@@ -105,6 +105,17 @@ impl MarketState {
         self.time
     }
 
+    /// The same state with every price replaced by `prices` (one per asset, `> 0`).
+    pub(crate) fn with_prices(&self, prices: Vec<f64>) -> Self {
+        debug_assert_eq!(prices.len(), self.prices.len());
+        Self {
+            prices,
+            vols: self.vols.clone(),
+            rate: self.rate,
+            time: self.time,
+        }
+    }
+
     /// The same state with asset `asset`'s price multiplied by `1 + price_move` and its
     /// volatility shifted by `vol_move` (floored at 0). `price_move > -1` keeps the price
     /// positive; callers check it.

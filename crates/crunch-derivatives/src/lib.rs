@@ -19,6 +19,8 @@
 //!   volatility scenarios with SPAN's extreme moves and a short option minimum — by full
 //!   Black-76 revaluation or by the delta-gamma-vega approximation;
 //! - [`tail`]: value at risk and expected shortfall of an account's scenario P&L;
+//! - [`simulated`]: VaR / expected-shortfall margin over a fixed sample of correlated
+//!   simulated moves (the simulation variant of portfolio margin);
 //! - [`sim`]: **a book simulated along a price path** ([`simulate_deriv_path`]) — the
 //!   same `crunch_core::PricePath`s the lending engine steps, so lending policies and
 //!   derivatives margin are compared on the same paths — with implied volatility from the
@@ -26,7 +28,7 @@
 //!   of options at expiry, liquidation, an insurance fund and socialised loss, and
 //!   per-path metrics ([`DerivSummary`], optionally a per-step series [`DerivStep`]);
 //! - [`mode`]: the margin modes a run selects ([`MarginMode`]): isolated, cross,
-//!   portfolio (full or delta-gamma-vega), and any lending `crunch_core::MarginPolicy`
+//!   portfolio (full or delta-gamma-vega), VaR / ES over simulated moves, and any lending `crunch_core::MarginPolicy`
 //!   (static-ltv, dynamic, predictive) mapped to derivatives through delta notionals;
 //! - [`liquidation`]: proportional partial liquidation to the maintenance requirement,
 //!   with a penalty to the insurance fund and `lending-v1`'s square-root slippage;
@@ -64,6 +66,7 @@ pub mod mode;
 pub mod normal;
 pub mod portfolio;
 pub mod sim;
+pub mod simulated;
 pub mod tail;
 pub mod vol;
 
@@ -81,5 +84,6 @@ pub use portfolio::{
 pub use sim::{
     DerivEvent, DerivOptions, DerivOutcome, DerivStep, DerivSummary, simulate_deriv_path,
 };
+pub use simulated::{SimulatedMoves, TailMeasure};
 pub use tail::{TailRisk, scenario_pnl, var_es};
 pub use vol::{EwmaVol, RISKMETRICS_LAMBDA};

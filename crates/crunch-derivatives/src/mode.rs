@@ -44,6 +44,7 @@ use crate::book::{Account, MarketState};
 use crate::error::DerivError;
 use crate::margin::RuleParams;
 use crate::portfolio::{Revaluation, ScanGrid, portfolio_margin};
+use crate::simulated::{SimulatedMoves, TailMeasure};
 
 /// How a simulation margins its book (module documentation).
 #[derive(Clone, Copy)]
@@ -71,6 +72,16 @@ pub enum MarginMode<'a> {
         /// Full revaluation or delta-gamma-vega.
         revaluation: Revaluation,
     },
+    /// A VaR or expected-shortfall requirement over simulated joint moves
+    /// ([`crate::simulated`]): the simulation variant of portfolio margin.
+    Simulated {
+        /// The sample and the tail measure.
+        moves: SimulatedMoves,
+        /// Confidence of the initial requirement, in `(0, 1)`.
+        initial: f64,
+        /// Confidence of the maintenance requirement, in `(0, 1)`.
+        maintenance: f64,
+    },
     /// A lending margin policy applied to delta notionals.
     Policy(&'a dyn MarginPolicy),
 }
@@ -82,8 +93,8 @@ impl std::fmt::Debug for MarginMode<'_> {
 }
 
 impl MarginMode<'_> {
-    /// A readable name for tables: `isolated`, `cross`, `portfolio`, `portfolio-dgv`, or
-    /// the policy's name.
+    /// A readable name for tables: `isolated`, `cross`, `portfolio`, `portfolio-dgv`,
+    /// `var`, `es`, or the policy's name.
     pub fn name(&self) -> String {
         match self {
             MarginMode::Isolated { .. } => "isolated".into(),
@@ -96,6 +107,10 @@ impl MarginMode<'_> {
                 revaluation: Revaluation::DeltaGammaVega,
                 ..
             } => "portfolio-dgv".into(),
+            MarginMode::Simulated { moves, .. } => match moves.measure() {
+                TailMeasure::Var => "var".into(),
+                TailMeasure::Es => "es".into(),
+            },
             MarginMode::Policy(p) => p.name().into(),
         }
     }
@@ -134,10 +149,12 @@ pub fn policy_requirement(
     Ok(r)
 }
 
-/// A mode's state along one path: the policy's per-path state and its current terms.
+/// A mode's state along one path: the policy's per-path state and its current terms, or
+/// the simulated mode's sample and its scenario states at the current step.
 pub(crate) struct ModeState<'a> {
     mode: MarginMode<'a>,
     policy: Option<(Box<dyn PolicyState + 'a>, Requirements)>,
+    simulated: Option<(Vec<f64>, Vec<MarketState>)>,
 }
 
 impl<'a> ModeState<'a> {
@@ -147,16 +164,27 @@ impl<'a> ModeState<'a> {
             MarginMode::Policy(p) => Some((p.start_path(), Requirements::zeroed(assets))),
             _ => None,
         };
+        let simulated = match mode {
+            MarginMode::Simulated { moves, .. } => Some((moves.shocks(assets), Vec::new())),
+            _ => None,
+        };
         Self {
             mode: *mode,
             policy,
+            simulated,
         }
     }
 
-    /// Moves the policy (if any) to step `view.step()`; call once per step, in order.
-    pub(crate) fn update(&mut self, view: MarketView<'_>) {
+    /// Moves the policy (if any) to step `view.step()`, whose market state is `m`, and the
+    /// simulated mode's scenarios to `m`; call once per step, in order.
+    pub(crate) fn update(&mut self, view: MarketView<'_>, m: &MarketState) {
         if let Some((state, terms)) = &mut self.policy {
             state.update(view, terms);
+        }
+        if let (MarginMode::Simulated { moves, .. }, Some((shocks, states))) =
+            (&self.mode, &mut self.simulated)
+        {
+            *states = moves.states(m, shocks);
         }
     }
 
@@ -201,6 +229,23 @@ impl<'a> ModeState<'a> {
                     .check
                     .requirement,
             }),
+            (
+                MarginMode::Simulated {
+                    moves,
+                    initial,
+                    maintenance,
+                },
+                _,
+            ) => {
+                let (_, states) = self
+                    .simulated
+                    .as_ref()
+                    .expect("a simulated mode starts its sample");
+                Ok(Requirement {
+                    initial: moves.requirement(unit, m, states, *initial)?,
+                    maintenance: moves.requirement(unit, m, states, *maintenance)?,
+                })
+            }
             (MarginMode::Policy(_), Some((_, terms))) => policy_requirement(unit, m, terms),
             (MarginMode::Policy(_), None) => unreachable!("a policy mode starts its state"),
         }

@@ -391,7 +391,7 @@ pub fn simulate_deriv_path(
         if let (0, MarginMode::Isolated { initial, .. }) = (t, mode) {
             units = split_isolated(units, &m, initial);
         }
-        state.update(view);
+        state.update(view, &m);
         let reqs = units
             .iter()
             .map(|u| state.requirement(u, &m))

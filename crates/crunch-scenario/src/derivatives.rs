@@ -6,14 +6,27 @@
 use crate::raw::SNum;
 use crate::validate::Validator;
 use crunch_core::MarginPolicy;
-use crunch_derivatives::{DerivError, DerivOptions, MarginMode, Revaluation, RuleParams, ScanGrid};
+use crunch_derivatives::{
+    DerivError, DerivOptions, MarginMode, Revaluation, RuleParams, ScanGrid, SimulatedMoves,
+    TailMeasure,
+};
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// The rule-based and portfolio modes `modes` may name, in their default order.
+/// The rule-based and portfolio modes compared when `modes` is not given, in order.
 pub const DERIV_MODES: [&str; 4] = ["isolated", "cross", "portfolio", "portfolio-dgv"];
+
+/// Every mode `modes` may name: the default ones and the simulated-moves modes.
+const KNOWN_MODES: [&str; 6] = [
+    "isolated",
+    "cross",
+    "portfolio",
+    "portfolio-dgv",
+    "var",
+    "es",
+];
 
 /// `[derivatives]`.
 #[derive(Debug, Deserialize)]
@@ -28,6 +41,18 @@ pub(crate) struct RawDerivatives {
     insurance_fund: Option<SNum>,
     rules: Option<Spanned<RawLevels<RawRules>>>,
     scan: Option<Spanned<RawLevels<RawScan>>>,
+    simulated: Option<Spanned<RawSimulated>>,
+}
+
+/// `[derivatives.simulated]`: the modes `var` and `es`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimulated {
+    draws: Option<Spanned<u64>>,
+    horizon: Option<SNum>,
+    correlation: Option<SNum>,
+    initial: Option<SNum>,
+    maintenance: Option<SNum>,
 }
 
 /// `[derivatives.rules]` or `[derivatives.scan]`: one table per margin level.
@@ -96,6 +121,12 @@ const SCAN_STEPS: u64 = 3;
 const SCAN_VOL: f64 = 0.10;
 const SCAN_EXTREME: (f64, f64) = (2.0, 0.35);
 const SCAN_SHORT_MIN: f64 = 0.0;
+/// Defaults of the simulated-moves modes: draws, horizon (steps), correlation, and the
+/// confidence of the initial and maintenance requirements.
+const SIM_DRAWS: u64 = 500;
+const SIM_HORIZON: f64 = 1.0;
+const SIM_CORRELATION: f64 = 0.8;
+const SIM_CONFIDENCE: (f64, f64) = (0.995, 0.99);
 
 /// Sets one field of the options.
 type SetOption = fn(&mut DerivOptions, f64);
@@ -112,12 +143,13 @@ fn span_or<T>(x: &Option<Spanned<T>>, table: Range<usize>) -> Range<usize> {
 
 impl Validator<'_> {
     /// `[derivatives]`; `policies` are the scenario's, whose names must not be those of a
-    /// mode; `base` resolves `book`.
+    /// mode; `base` resolves `book`; `dt` (years per step) converts the simulated horizon.
     pub(crate) fn derivatives(
         &mut self,
         raw: &Spanned<RawDerivatives>,
         policies: &[Box<dyn MarginPolicy>],
         base: &Path,
+        dt: f64,
     ) -> Option<DerivativesSpec> {
         let table = raw.span();
         let raw = raw.get_ref();
@@ -180,6 +212,7 @@ impl Validator<'_> {
         let scan_initial = self.deriv_scan(scan("initial"), "initial", SCAN_INITIAL, table.clone());
         let scan_maintenance =
             self.deriv_scan(scan("maintenance"), "maintenance", SCAN_MAINTENANCE, table);
+        let simulated = self.deriv_simulated(raw.simulated.as_ref(), dt);
         let names: Vec<Spanned<String>> = match &raw.modes {
             Some(m) => m.get_ref().clone(),
             None => Vec::new(),
@@ -211,19 +244,36 @@ impl Validator<'_> {
                     ),
                 );
             }
-            if !DERIV_MODES.contains(name) {
+            if !KNOWN_MODES.contains(name) {
                 self.issue(
                     span(),
                     key,
                     format!(
                         "unknown mode `{name}` (known: {}; the scenario's [[policies]] are \
                          compared without being listed)",
-                        DERIV_MODES.join(", ")
+                        KNOWN_MODES.join(", ")
                     ),
                 );
                 continue;
             }
-            // A bad rate or grid is reported by its own table.
+            if let ("var" | "es", Some((draws, horizon, correlation, initial, maintenance))) =
+                (*name, simulated)
+            {
+                let measure = if *name == "var" {
+                    TailMeasure::Var
+                } else {
+                    TailMeasure::Es
+                };
+                if let Ok(moves) = SimulatedMoves::new(draws, horizon, correlation, measure) {
+                    modes.push(MarginMode::Simulated {
+                        moves,
+                        initial,
+                        maintenance,
+                    });
+                }
+                continue;
+            }
+            // A bad rate, grid or sample is reported by its own table.
             let (Some(ri), Some(rm), Some(si), Some(sm)) = (
                 rule_initial,
                 rule_maintenance,
@@ -247,7 +297,8 @@ impl Validator<'_> {
                     maintenance: rm,
                 },
                 "portfolio" => portfolio(Revaluation::Full),
-                _ => portfolio(Revaluation::DeltaGammaVega),
+                "portfolio-dgv" => portfolio(Revaluation::DeltaGammaVega),
+                _ => continue, // `var` or `es` with a bad [derivatives.simulated].
             });
         }
         (self.issues.len() == before).then(|| DerivativesSpec {
@@ -336,6 +387,67 @@ impl Validator<'_> {
                 self.deriv_issue(span, &format!("derivatives.scan.{level}"), e);
             })
             .ok()
+    }
+
+    /// `[derivatives.simulated]`: `(draws, horizon in years, correlation, initial and
+    /// maintenance confidence)`, or `None` after recording every bad value.
+    fn deriv_simulated(
+        &mut self,
+        raw: Option<&Spanned<RawSimulated>>,
+        dt: f64,
+    ) -> Option<(usize, f64, f64, f64, f64)> {
+        let r = raw.map(Spanned::get_ref);
+        let before = self.issues.len();
+        let key = |f: &str| format!("derivatives.simulated.{f}");
+        let draws = r.and_then(|r| r.draws.as_ref()).map_or(SIM_DRAWS, |d| {
+            if *d.get_ref() == 0 {
+                self.issue(d.span(), key("draws"), "must be >= 1, got 0");
+            }
+            *d.get_ref()
+        });
+        let mut num = |f: fn(&RawSimulated) -> &Option<SNum>,
+                       name: &str,
+                       default: f64,
+                       ok: fn(f64) -> bool,
+                       rule: &str| {
+            match r.and_then(|r| f(r).as_ref()) {
+                Some(x) => self.num(x, &key(name), ok, rule),
+                None => default,
+            }
+        };
+        let unit = |v: f64| v > 0.0 && v < 1.0;
+        let horizon = num(
+            |r| &r.horizon,
+            "horizon",
+            SIM_HORIZON,
+            |v| v.is_finite() && v > 0.0,
+            "must be > 0 (steps)",
+        );
+        let correlation = num(
+            |r| &r.correlation,
+            "correlation",
+            SIM_CORRELATION,
+            |v| (0.0..=1.0).contains(&v),
+            "must be in [0, 1]",
+        );
+        let initial = num(
+            |r| &r.initial,
+            "initial",
+            SIM_CONFIDENCE.0,
+            unit,
+            "must be in (0, 1) (a confidence level)",
+        );
+        let maintenance = num(
+            |r| &r.maintenance,
+            "maintenance",
+            SIM_CONFIDENCE.1,
+            unit,
+            "must be in (0, 1) (a confidence level)",
+        );
+        (self.issues.len() == before).then(|| {
+            let draws = usize::try_from(draws).unwrap_or(usize::MAX);
+            (draws, horizon * dt, correlation, initial, maintenance)
+        })
     }
 
     /// Records a `crunch-derivatives` refusal: an out-of-range value as `KEY.FIELD` with

@@ -370,7 +370,7 @@ impl Validator<'_> {
         let derivatives = raw
             .derivatives
             .as_ref()
-            .and_then(|d| self.derivatives(d, &policies, base));
+            .and_then(|d| self.derivatives(d, &policies, base, market.dt));
         Some(Scenario {
             file: file.to_owned(),
             text: self.text.to_owned(),

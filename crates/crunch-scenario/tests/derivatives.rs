@@ -4,7 +4,9 @@
 mod common;
 
 use common::scenario;
-use crunch_derivatives::{DerivOptions, MarginMode, Revaluation, RuleParams, ScanGrid};
+use crunch_derivatives::{
+    DerivOptions, MarginMode, Revaluation, RuleParams, ScanGrid, SimulatedMoves, TailMeasure,
+};
 use crunch_scenario::{DERIV_MODES, ScenarioError, parse_scenario};
 use std::path::Path;
 
@@ -165,7 +167,7 @@ fn unknown_and_repeated_modes_are_refused_with_their_line() {
         [
             format!(
                 "line {}, `derivatives.modes[1]`: unknown mode `span` (known: isolated, cross, \
-                 portfolio, portfolio-dgv; the scenario's [[policies]] are compared without \
+                 portfolio, portfolio-dgv, var, es; the scenario's [[policies]] are compared without \
                  being listed)",
                 line(tail, "\"span\"")
             ),
@@ -286,7 +288,7 @@ fn an_unknown_mode_is_reported_beside_a_bad_rate() {
         [
             format!(
                 "line {}, `derivatives.modes[0]`: unknown mode `spam` (known: isolated, \
-                 cross, portfolio, portfolio-dgv; the scenario's [[policies]] are compared \
+                 cross, portfolio, portfolio-dgv, var, es; the scenario's [[policies]] are compared \
                  without being listed)",
                 line(tail, "modes")
             ),
@@ -296,4 +298,53 @@ fn an_unknown_mode_is_reported_beside_a_bad_rate() {
             ),
         ]
     );
+}
+
+/// `var` and `es` with `[derivatives.simulated]`: defaults, every key, the horizon in
+/// steps converted to years with the scenario's `dt`, and each refusal with its line.
+#[test]
+fn the_simulated_modes_parse_and_are_checked() {
+    let d = parse("[derivatives]\nbook = \"d.csv\"\nmodes = [\"var\", \"es\"]\n")
+        .derivatives
+        .unwrap();
+    assert_eq!(names(&d.modes), ["var", "es"]);
+    let dt = 0.0027397260273972603;
+    let want = |measure| MarginMode::Simulated {
+        moves: SimulatedMoves::new(500, dt, 0.8, measure).unwrap(),
+        initial: 0.995,
+        maintenance: 0.99,
+    };
+    assert_eq!(
+        format!("{:?}", d.modes[1]),
+        format!("{:?}", want(TailMeasure::Es))
+    );
+    let tail = "[derivatives]\nbook = \"d.csv\"\nmodes = [\"es\"]\n\n\
+                [derivatives.simulated]\ndraws = 100\nhorizon = 5\ncorrelation = 0.5\n\
+                initial = 0.99\nmaintenance = 0.975\n";
+    match parse(tail).derivatives.unwrap().modes[0] {
+        MarginMode::Simulated {
+            moves,
+            initial,
+            maintenance,
+        } => {
+            assert_eq!(
+                moves,
+                SimulatedMoves::new(100, 5.0 * dt, 0.5, TailMeasure::Es).unwrap()
+            );
+            assert_eq!((initial, maintenance), (0.99, 0.975));
+        }
+        ref other => panic!("{other:?}"),
+    }
+    let bad = "[derivatives]\nbook = \"d.csv\"\nmodes = [\"es\"]\n\n\
+               [derivatives.simulated]\ndraws = 0\nhorizon = -1\ncorrelation = 2\n\
+               initial = 1\n";
+    let got = issues(bad);
+    for want in [
+        "`derivatives.simulated.draws`: must be >= 1, got 0",
+        "`derivatives.simulated.horizon`: must be > 0 (steps), got -1",
+        "`derivatives.simulated.correlation`: must be in [0, 1], got 2",
+        "`derivatives.simulated.initial`: must be in (0, 1) (a confidence level), got 1",
+    ] {
+        assert!(got.iter().any(|g| g.contains(want)), "{want}: {got:?}");
+    }
 }
