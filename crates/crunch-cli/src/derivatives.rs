@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use crunch_core::{Domain, PricePath, stream_rng};
-use crunch_derivatives::{DerivBook, DerivSummary, load_deriv_book, simulate_deriv_path};
+use crunch_derivatives::{
+    DerivBook, DerivOptions, DerivOutcome, load_deriv_book, simulate_deriv_path,
+};
 use crunch_engine::RunError;
 use crunch_io::{DERIV_FILE, DerivRow, DerivSink, OutputDir, read_deriv_rows};
 use crunch_scenario::Scenario;
@@ -67,14 +69,19 @@ pub(crate) fn write_part(
     let names: Vec<String> = modes.iter().map(|m| m.name()).collect();
     let source = prepared.source.as_ref();
     let paths = part_paths(units, s.policies.len() as u64);
-    let mut sink = DerivSink::create(out, &s.name, metadata)?;
+    // With `[output] timeseries`, every mode's per-step series too.
+    let options = DerivOptions {
+        timeseries: s.output.timeseries,
+        ..spec.options
+    };
+    let mut sink = DerivSink::create(out, &s.name, metadata, s.output.timeseries)?;
     let mut start = paths.start;
     while start < paths.end {
         if stop.is_some_and(|f| f.load(Ordering::Relaxed)) {
             return Err(PartError::Run(RunError::Interrupted { next: units.start }));
         }
         let end = (start + PATHS_PER_CHUNK).min(paths.end);
-        let chunk: Vec<Result<Vec<DerivSummary>, PartError>> = (start..end)
+        let chunk: Vec<Result<Vec<DerivOutcome>, PartError>> = (start..end)
             .into_par_iter()
             .map(|p| {
                 let mut path = PricePath::new(source.steps(), source.assets());
@@ -87,20 +94,20 @@ pub(crate) fn write_part(
                 modes
                     .iter()
                     .map(|mode| {
-                        simulate_deriv_path(&s.market, book, mode, &path, &spec.options)
-                            .map(|o| o.summary)
-                            .map_err(|cause| PartError::Deriv {
+                        simulate_deriv_path(&s.market, book, mode, &path, &options).map_err(
+                            |cause| PartError::Deriv {
                                 path: p,
                                 mode: mode.name(),
                                 cause,
-                            })
+                            },
+                        )
                     })
                     .collect()
             })
             .collect();
-        for (p, summaries) in (start..end).zip(chunk) {
-            for (name, summary) in names.iter().zip(summaries?) {
-                sink.push(name, p, &summary)?;
+        for (p, outcomes) in (start..end).zip(chunk) {
+            for (name, o) in names.iter().zip(outcomes?) {
+                sink.push(name, p, &o.summary, &o.steps)?;
             }
         }
         start = end;
@@ -208,19 +215,19 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("out");
         let out = OutputDir::prepare(&dir, false).unwrap();
-        let mut sink = DerivSink::create(&out, "s", &[]).unwrap();
+        let mut sink = DerivSink::create(&out, "s", &[], false).unwrap();
         for i in 1..=100u64 {
-            let s = DerivSummary {
+            let s = crunch_derivatives::DerivSummary {
                 bad_debt: (i - 1) as f64,
                 socialised_loss: 1.0,
                 liquidations: i % 2,
                 capital_efficiency: Some(5.0),
                 idle_collateral: 12.0,
-                ..DerivSummary::default()
+                ..Default::default()
             };
-            sink.push("cross", i - 1, &s).unwrap();
+            sink.push("cross", i - 1, &s, &[]).unwrap();
         }
-        sink.push("portfolio", 0, &DerivSummary::default()).unwrap();
+        sink.push("portfolio", 0, &Default::default(), &[]).unwrap();
         sink.finish().unwrap();
         out.commit().unwrap();
         let stats = deriv_stats(&dir).unwrap();

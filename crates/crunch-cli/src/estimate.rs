@@ -25,6 +25,8 @@ const HEALTH_ROW: u64 = 2 * 4 + 8 + 8 + 4 + 8;
 const TIERS_ROW: u64 = 2 * 4 + 8 + 8 + 10 * 8;
 /// See [`SUMMARY_ROW`]: scenario, mode, path and twenty values.
 const DERIVATIVES_ROW: u64 = 2 * 4 + 8 + 20 * 8;
+/// See [`SUMMARY_ROW`]: scenario, mode, path, step and ten values.
+const DERIVATIVES_STEP_ROW: u64 = 2 * 4 + 8 + 8 + 10 * 8;
 /// Fixed bytes per file besides the scenario text it carries twice (in the key-value
 /// metadata and in the embedded Arrow schema): footer, schema, statistics.
 const FILE_OVERHEAD: u64 = 4096;
@@ -118,12 +120,17 @@ pub fn estimate_run(prepared: &Prepared, units: u64) -> RunEstimate {
     }
     if let Some(d) = &s.derivatives {
         let k = s.policies.len().max(1) as u64;
-        files.push(file(
-            crunch_io::DERIV_FILE,
-            runs.div_ceil(k)
-                .saturating_mul((d.modes.len() + s.policies.len()) as u64),
-            DERIVATIVES_ROW,
-        ));
+        let rows = runs
+            .div_ceil(k)
+            .saturating_mul((d.modes.len() + s.policies.len()) as u64);
+        files.push(file(crunch_io::DERIV_FILE, rows, DERIVATIVES_ROW));
+        if s.output.timeseries {
+            files.push(file(
+                crunch_io::DERIV_STEPS_FILE,
+                rows.saturating_mul(steps + 1),
+                DERIVATIVES_STEP_ROW,
+            ));
+        }
     }
     RunEstimate {
         files,

@@ -6,6 +6,7 @@
 mod common;
 use common::{crunch, files, ok, read_parquet, refused, run_args};
 
+use arrow_array::cast::AsArray;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,28 @@ fn the_comparison_scenario_shows_the_trade_off() {
     );
     let rows: usize = content.batches.iter().map(|b| b.num_rows()).sum();
     assert_eq!(rows, 20 * 8);
+    // The per-step series (`[output] timeseries`): 91 steps of every (path, mode), in the
+    // same order; its step-0 requirements are the summary's.
+    let series = read_parquet(&out.join("derivatives_timeseries.parquet"));
+    let steps: usize = series.batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(steps, 20 * 8 * 91);
+    let floats = |c: &common::ParquetContent, name: &str| -> Vec<f64> {
+        c.batches
+            .iter()
+            .flat_map(|b| {
+                let i = b.schema().index_of(name).unwrap();
+                let a = b
+                    .column(i)
+                    .as_primitive::<arrow_array::types::Float64Type>();
+                a.values().to_vec()
+            })
+            .collect()
+    };
+    let at_step_0: Vec<f64> = floats(&series, "initial_requirement")
+        .chunks(91)
+        .map(|c| c[0])
+        .collect();
+    assert_eq!(at_step_0, floats(&content, "initial_requirement"));
     let summary = read_parquet(&out.join("summary.parquet"));
     // The run's key-value metadata (scenario, hash, seed...), as in every other file.
     let run_keys = |m: &[(String, String)]| -> Vec<(String, String)> {
@@ -177,7 +200,15 @@ fn derivatives_bytes_do_not_depend_on_threads_checkpoints_or_shards() {
     ok(crunch(&merge));
     let one = files(&dir("t1"));
     let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["derivatives.parquet", "summary.parquet"]);
+    assert_eq!(
+        names,
+        [
+            "derivatives.parquet",
+            "derivatives_timeseries.parquet",
+            "summary.parquet",
+            "timeseries.parquet"
+        ]
+    );
     for other in ["t2", "t4", "parts", "merged"] {
         assert!(
             files(&dir(other)) == one,

@@ -1,6 +1,7 @@
 //! `derivatives.parquet`: one row per (path, margin mode) of a scenario's derivatives
-//! book (`[derivatives]`), written like the other output files (temporary name, then a
-//! rename at [`DerivSink::finish`]), and read back for the end-of-run table.
+//! book (`[derivatives]`), and with `[output] timeseries` `derivatives_timeseries.parquet`,
+//! one row per (path, mode, step); written like the other output files (temporary name,
+//! then a rename at [`DerivSink::finish`]), and read back for the end-of-run table.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType::{self, Float64, Int64, Utf8};
-use crunch_derivatives::DerivSummary;
+use crunch_derivatives::{DerivStep, DerivSummary};
 
 use crate::error::IoError;
 use crate::output_dir::OutputDir;
@@ -47,30 +48,74 @@ const COLUMNS: [(&str, DataType, bool); 23] = [
     ("final_equity", Float64, false),
 ];
 
-/// Writes `derivatives.parquet` (ZSTD, the fixed writer properties of every output file:
-/// identical rows give identical bytes). Rows are written in the order given; `crunch
-/// run` gives them by path, then by mode in the scenario's order.
+/// The file name of the derivatives time series.
+pub const DERIV_STEPS_FILE: &str = "derivatives_timeseries.parquet";
+
+/// The time-series columns: `scenario`, `mode`, `path`, `step`, then every field of
+/// [`DerivStep`] after `step` in declaration order, named like the field.
+const STEP_COLUMNS: [(&str, DataType, bool); 14] = [
+    ("scenario", Utf8, false),
+    ("mode", Utf8, false),
+    ("path", Int64, false),
+    ("step", Int64, false),
+    ("initial_requirement", Float64, false),
+    ("maintenance_requirement", Float64, false),
+    ("equity", Float64, false),
+    ("gross_notional", Float64, false),
+    ("liquidations", Int64, false),
+    ("closed_notional", Float64, false),
+    ("deficit", Float64, false),
+    ("insurance_fund", Float64, false),
+    ("socialised_loss", Float64, false),
+    ("bad_debt", Float64, false),
+];
+
+/// Writes `derivatives.parquet` and, when asked, `derivatives_timeseries.parquet` (ZSTD,
+/// the fixed writer properties of every output file: identical rows give identical bytes).
+/// Rows are written in the order given; `crunch run` gives them by path, then by mode in
+/// the scenario's order (then by step).
 pub struct DerivSink {
     scenario: String,
     file: ParquetFile,
+    steps: Option<ParquetFile>,
 }
 
 impl DerivSink {
-    /// Creates `derivatives.parquet` in `out` for scenario `scenario`, with `metadata` as
-    /// its key-value metadata (that of the run's other files).
+    /// Creates `derivatives.parquet` in `out` for scenario `scenario`, and with
+    /// `timeseries` also `derivatives_timeseries.parquet`, with `metadata` as their
+    /// key-value metadata (that of the run's other files).
     pub fn create(
         out: &OutputDir,
         scenario: &str,
         metadata: &[(String, String)],
+        timeseries: bool,
     ) -> Result<Self, IoError> {
+        let steps = timeseries
+            .then(|| {
+                ParquetFile::create(out.path(DERIV_STEPS_FILE), schema(&STEP_COLUMNS), metadata)
+            })
+            .transpose()?;
         Ok(Self {
             scenario: scenario.to_owned(),
             file: ParquetFile::create(out.path(DERIV_FILE), schema(&COLUMNS), metadata)?,
+            steps,
         })
     }
 
-    /// Appends the row of `path` under mode `mode`.
-    pub fn push(&mut self, mode: &str, path: u64, s: &DerivSummary) -> Result<(), IoError> {
+    /// Appends the row of `path` under mode `mode`, and its per-step rows `steps` to the
+    /// time series when the sink writes one.
+    pub fn push(
+        &mut self,
+        mode: &str,
+        path: u64,
+        s: &DerivSummary,
+        steps: &[DerivStep],
+    ) -> Result<(), IoError> {
+        if let Some(file) = &mut self.steps {
+            for d in steps {
+                push_step(file, &self.scenario, mode, path, d)?;
+            }
+        }
         // Destructured so that a new field of `DerivSummary` fails to compile here until
         // it has a column.
         let DerivSummary {
@@ -124,10 +169,56 @@ impl DerivSink {
         ])
     }
 
-    /// Writes the footer and renames the file into place (in the staging directory).
+    /// Writes the footers and renames the files into place (in the staging directory).
     pub fn finish(self) -> Result<(), IoError> {
+        if let Some(steps) = self.steps {
+            steps.close()?;
+        }
         self.file.close()
     }
+}
+
+/// One time-series row.
+fn push_step(
+    file: &mut ParquetFile,
+    scenario: &str,
+    mode: &str,
+    path: u64,
+    d: &DerivStep,
+) -> Result<(), IoError> {
+    // Destructured so that a new field of `DerivStep` fails to compile here until it has
+    // a column.
+    let DerivStep {
+        step,
+        initial_requirement,
+        maintenance_requirement,
+        equity,
+        gross_notional,
+        liquidations,
+        closed_notional,
+        deficit,
+        insurance_fund,
+        socialised_loss,
+        bad_debt,
+    } = *d;
+    let f = |x: f64| Value::F64(Some(x));
+    let i = |x: u64| Value::I64(Some(i64::try_from(x).unwrap_or(i64::MAX)));
+    file.push(&[
+        Value::Str(scenario),
+        Value::Str(mode),
+        i(path),
+        i(step as u64),
+        f(initial_requirement),
+        f(maintenance_requirement),
+        f(equity),
+        f(gross_notional),
+        i(liquidations),
+        f(closed_notional),
+        f(deficit),
+        f(insurance_fund),
+        f(socialised_loss),
+        f(bad_debt),
+    ])
 }
 
 /// The columns of one `derivatives.parquet` row that the end-of-run table needs.
@@ -207,7 +298,7 @@ mod tests {
     fn rows_round_trip() {
         let root = tempfile::tempdir().unwrap();
         let out = OutputDir::prepare(&root.path().join("out"), false).unwrap();
-        let mut sink = DerivSink::create(&out, "s", &[]).unwrap();
+        let mut sink = DerivSink::create(&out, "s", &[], false).unwrap();
         let s = DerivSummary {
             bad_debt: 3.5,
             socialised_loss: 1.25,
@@ -217,8 +308,9 @@ mod tests {
             insurance_depletion_step: Some(7),
             ..DerivSummary::default()
         };
-        sink.push("cross", 0, &s).unwrap();
-        sink.push("portfolio", 0, &DerivSummary::default()).unwrap();
+        sink.push("cross", 0, &s, &[]).unwrap();
+        sink.push("portfolio", 0, &DerivSummary::default(), &[])
+            .unwrap();
         sink.finish().unwrap();
         out.commit().unwrap();
         let rows = read_deriv_rows(&root.path().join("out").join(DERIV_FILE)).unwrap();

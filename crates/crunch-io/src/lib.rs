@@ -49,7 +49,7 @@ pub use columns::{SymbolColumn, price_columns};
 pub use dataset::{
     AddedRun, DATASET_TABLES, PART_FILE, add_to_dataset, partition_dir, partition_value,
 };
-pub use deriv_sink::{DERIV_FILE, DerivRow, DerivSink, read_deriv_rows};
+pub use deriv_sink::{DERIV_FILE, DERIV_STEPS_FILE, DerivRow, DerivSink, read_deriv_rows};
 pub use error::{IoError, Location};
 pub use merge::{Merged, merge_shards};
 pub use output_dir::OutputDir;
