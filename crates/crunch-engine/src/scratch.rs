@@ -22,8 +22,9 @@ pub struct Scratch {
     pub(crate) order: Vec<u32>,
     /// Liquidatable accounts of the current step by seized asset.
     pub(crate) members: Vec<Vec<Member>>,
-    /// The accounts of one round of the pruned walk, worst first.
-    pub(crate) batch: Vec<Member>,
+    /// The sure accounts the pruned walk of one asset checked but has not tried yet, worst
+    /// last.
+    pub(crate) pending: Vec<Member>,
     /// Accounts that may have lost all collateral at the current step.
     pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
@@ -75,7 +76,7 @@ impl Scratch {
             health: vec![0.0; n],
             order: Vec::new(),
             members: vec![Vec::new(); a],
-            batch: Vec::with_capacity(crate::queue::ROUND),
+            pending: Vec::new(),
             touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],
