@@ -114,6 +114,7 @@ pub fn simulate_path(
         prices,
         requirements,
         screen,
+        start,
         acted,
         oracle,
         feeds,
@@ -285,7 +286,7 @@ pub fn simulate_path(
 
         if t == 0 {
             if scan == ScanMode::Pruned {
-                screen.rebuild(debt, coll, o, &requirements.lt);
+                start.index(screen, debt, coll, o, &requirements.lt);
             }
             summary.initial_debt = 0.0;
             let mut any_insolvent = false;
@@ -972,8 +973,11 @@ impl AssetWalk<'_> {
         pending.clear();
         let mut next = 0;
         let mut hi = self.refusal();
+        // The frontier stays a valid bound when `hi` falls (its candidates are at or
+        // before the current ones); it is refreshed only before a sure account is taken.
+        let mut frontier = screen.frontier(hi, &least);
+        let mut fresh = true;
         loop {
-            let frontier = screen.frontier(hi, &least);
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
             let best = match (members.get(next), pending.last()) {
                 (Some(x), Some(y)) if worst_first(y, x).is_lt() => Some((*y, false)),
@@ -987,11 +991,19 @@ impl AssetWalk<'_> {
                     } else {
                         pending.pop();
                     }
-                    let before = self.seized_value;
-                    self.try_act(&m);
-                    if self.seized_value != before {
-                        hi = self.refusal();
+                    // A seizure of at least `hi` is refused, which changes nothing.
+                    if m.plan.seized < hi {
+                        let before = self.seized_value;
+                        self.try_act(&m);
+                        if self.seized_value != before {
+                            hi = self.refusal();
+                            fresh = false;
+                        }
                     }
+                }
+                _ if !fresh => {
+                    frontier = screen.frontier(hi, &least);
+                    fresh = true;
                 }
                 (_, Some((_, g))) => {
                     let (j, health, d, c) = screen.materialize(g, price, lt);
@@ -1006,6 +1018,7 @@ impl AssetWalk<'_> {
                         let at = pending.partition_point(|y| worst_first(y, &m).is_gt());
                         pending.insert(at, m);
                     }
+                    frontier = screen.frontier(hi, &least);
                 }
                 (_, None) => break,
             }

@@ -1,7 +1,7 @@
 //! Per-worker buffers of the step loop, allocated once and reused across paths.
 
 use crate::queue::Member;
-use crate::screen::Screen;
+use crate::screen::{Screen, Start};
 use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
@@ -41,6 +41,9 @@ pub struct Scratch {
     pub(crate) requirements: Requirements,
     /// The pruned scan's index of accounts by health bound.
     pub(crate) screen: Screen,
+    /// The pruned scan's index at the first step of the last path, reused by the next
+    /// path that starts from the same state.
+    pub(crate) start: Start,
     /// Accounts liquidated at the current step.
     pub(crate) acted: Vec<u32>,
     /// The prices the protocol sees at the current step (the oracle's; the market's for
@@ -85,6 +88,7 @@ impl Scratch {
             prices: PricePath::new(steps, a),
             requirements: Requirements::zeroed(a),
             screen: Screen::new(n, a),
+            start: Start::default(),
             acted: Vec::new(),
             oracle: vec![0.0; a],
             feeds: vec![OracleFeed::default(); a],

@@ -638,35 +638,46 @@ impl Screen {
         seizure: &impl Fn(f64, &[f64], &[f64]) -> f64,
     ) -> Option<(f64, usize)> {
         let a = self.assets;
-        let mut best: Option<(f64, usize)> = None;
-        for (g, (group, cursor)) in self.groups.iter().zip(&mut self.cursors).enumerate() {
-            if cursor.from >= group.sure {
-                continue;
-            }
-            if cursor.next == UNKNOWN || cursor.hi != hi {
-                let from = if cursor.next == UNKNOWN {
-                    cursor.from
-                } else {
-                    cursor.next
-                };
-                let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
-                match group.floors.find(from, group.sure, a, &pass) {
-                    Some(e) => {
-                        cursor.next = e;
-                        cursor.hi = hi;
-                    }
-                    None => {
-                        cursor.from = group.sure; // Exhausted for the rest of the walk.
-                        continue;
+        let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
+        loop {
+            // The least bound over the groups' next candidates. A candidate found at an
+            // earlier threshold is at or before the current one (the entries between were
+            // refused then), so its bound is not larger: only the least needs a refresh.
+            let mut best: Option<(f64, usize)> = None;
+            for (g, (group, cursor)) in self.groups.iter().zip(&mut self.cursors).enumerate() {
+                if cursor.from >= group.sure {
+                    continue;
+                }
+                if cursor.next == UNKNOWN {
+                    match group.floors.find(cursor.from, group.sure, a, &pass) {
+                        Some(e) => {
+                            cursor.next = e;
+                            cursor.hi = hi;
+                        }
+                        None => {
+                            cursor.from = group.sure; // Exhausted for the rest of the walk.
+                            continue;
+                        }
                     }
                 }
+                let bound = group.floor * group.main.key[cursor.next];
+                if best.is_none_or(|(b, _)| bound < b) {
+                    best = Some((bound, g));
+                }
             }
-            let bound = group.floor * group.main.key[cursor.next];
-            if best.is_none_or(|(b, _)| bound < b) {
-                best = Some((bound, g));
+            let (bound, g) = best?;
+            let (group, cursor) = (&self.groups[g], &mut self.cursors[g]);
+            if cursor.hi == hi {
+                return Some((bound, g));
+            }
+            match group.floors.find(cursor.next, group.sure, a, &pass) {
+                Some(e) => {
+                    cursor.next = e;
+                    cursor.hi = hi;
+                }
+                None => cursor.from = group.sure,
             }
         }
-        best
     }
 
     /// Takes group `g`'s next candidate (found by [`Screen::frontier`]): its account, exact
@@ -698,6 +709,56 @@ impl Screen {
                 .take_while(|&e| group.floor * main.key[e] < below)
                 .any(|e| main.account[e] != STALE && f(main.account[e]))
         })
+    }
+}
+
+/// The index built at a path's first step, kept with what it was built from: paths that
+/// start from the same book, prices and thresholds (every path of a scenario) copy it
+/// instead of re-indexing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    debt: Vec<f64>,
+    coll: Vec<f64>,
+    p: Vec<f64>,
+    lt: Vec<f64>,
+    screen: Option<Screen>,
+}
+
+impl Start {
+    /// Sets `screen` to the index of every account with debt at prices `p` and thresholds
+    /// `lt` (as [`Screen::rebuild`] would), from the kept one when the inputs are the same
+    /// bit for bit.
+    pub(crate) fn index(
+        &mut self,
+        screen: &mut Screen,
+        debt: &[f64],
+        coll: &[f64],
+        p: &[f64],
+        lt: &[f64],
+    ) {
+        let same = |x: &[f64], y: &[f64]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        if let Some(kept) = &self.screen
+            && same(&self.debt, debt)
+            && same(&self.coll, coll)
+            && same(&self.p, p)
+            && same(&self.lt, lt)
+        {
+            screen.clone_from(kept);
+            return;
+        }
+        screen.rebuild(debt, coll, p, lt);
+        for (kept, x) in [
+            (&mut self.debt, debt),
+            (&mut self.coll, coll),
+            (&mut self.p, p),
+            (&mut self.lt, lt),
+        ] {
+            kept.clear();
+            kept.extend_from_slice(x);
+        }
+        self.screen = Some(screen.clone());
     }
 }
 
