@@ -30,10 +30,11 @@
 //! A liquidation walk of one asset takes the sure accounts lazily, in key order: the next
 //! unchecked entry of a group has `H >= m K (1 - MARGIN)`, so an account whose health is
 //! known and below every group's next bound comes before all the unchecked ones. A
-//! min-tree over each group's sorted entries (least debt and least holding of each asset
-//! per node) bounds the seizure of every account of a subtree from below, so the walk
-//! skips the entries the gate refuses at the current `Q` (hence for the rest of the step)
-//! in `O(log n)`, and checks about as many accounts as act.
+//! tree over each group's sorted entries (per node: least debt, least and largest holding
+//! of each asset) bounds from below the seizure of every account of a subtree whose
+//! seized asset can be the walk's, so the walk skips the entries the gate refuses at the
+//! current `Q` (hence for the rest of the step) or that belong to another asset's walk in
+//! `O(log n)`, and checks about as many accounts as act.
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
 //! list (always checked) and its old entry is marked stale. A group is re-sorted when the
@@ -97,10 +98,13 @@ impl Entries {
     }
 }
 
-/// A segment tree over a group's sorted entries (a power of two of leaves, node 1 the
-/// root, leaf `size + slot`): per node, the least debt, the least and the largest holding
-/// of each asset over its live entries (`+inf`, `+inf` and 0 when it has none), and how
-/// many live entries it has.
+/// Entries per leaf of a [`Floors`] tree.
+const BUCKET: usize = 8;
+
+/// A segment tree over a group's sorted entries, whose leaves are buckets of [`BUCKET`]
+/// consecutive slots (a power of two of leaves, node 1 the root, leaf `size + bucket`):
+/// per node, the least debt, the least and the largest holding of each asset over its
+/// live entries (`+inf`, `+inf` and 0 when it has none), and how many live entries it has.
 #[derive(Debug, Clone, Default)]
 struct Floors {
     size: usize,
@@ -115,7 +119,8 @@ struct Floors {
 impl Floors {
     /// The tree of `main`'s live entries.
     fn build(&mut self, main: &Entries, a: usize) {
-        let size = main.len().next_power_of_two();
+        let buckets = main.len().div_ceil(BUCKET);
+        let size = buckets.next_power_of_two();
         self.size = size;
         self.debt.clear();
         self.debt.resize(2 * size, f64::INFINITY);
@@ -125,47 +130,87 @@ impl Floors {
         self.high.resize(2 * size * a, 0.0);
         self.live.clear();
         self.live.resize(2 * size, 0);
-        for e in (0..main.len()).filter(|&e| main.account[e] != STALE) {
-            let leaf = size + e;
-            self.debt[leaf] = main.debt[e];
-            let c = &main.coll[e * a..(e + 1) * a];
-            self.low[leaf * a..(leaf + 1) * a].copy_from_slice(c);
-            self.high[leaf * a..(leaf + 1) * a].copy_from_slice(c);
-            self.live[leaf] = 1;
+        for b in 0..buckets {
+            self.leaf(b, main, a);
         }
         for node in (1..size).rev() {
             self.pull(node, a);
         }
     }
 
-    /// Recomputes `node` from its children.
-    fn pull(&mut self, node: usize, a: usize) {
+    /// Recomputes bucket `b`'s leaf from `main`.
+    fn leaf(&mut self, b: usize, main: &Entries, a: usize) {
+        let node = self.size + b;
+        let (low, high) = (
+            &mut self.low[node * a..(node + 1) * a],
+            &mut self.high[node * a..(node + 1) * a],
+        );
+        let (mut debt, mut live) = (f64::INFINITY, 0);
+        low.fill(f64::INFINITY);
+        high.fill(0.0);
+        for e in b * BUCKET..((b + 1) * BUCKET).min(main.len()) {
+            if main.account[e] == STALE {
+                continue;
+            }
+            debt = debt.min(main.debt[e]);
+            for (i, &c) in main.coll[e * a..(e + 1) * a].iter().enumerate() {
+                low[i] = low[i].min(c);
+                high[i] = high[i].max(c);
+            }
+            live += 1;
+        }
+        self.debt[node] = debt;
+        self.live[node] = live;
+    }
+
+    /// Recomputes `node` from its children; returns whether its bounds changed.
+    fn pull(&mut self, node: usize, a: usize) -> bool {
         let (l, r) = (2 * node, 2 * node + 1);
-        self.debt[node] = self.debt[l].min(self.debt[r]);
+        let debt = self.debt[l].min(self.debt[r]);
+        let mut changed = debt != self.debt[node];
+        self.debt[node] = debt;
         for i in 0..a {
-            self.low[node * a + i] = self.low[l * a + i].min(self.low[r * a + i]);
-            self.high[node * a + i] = self.high[l * a + i].max(self.high[r * a + i]);
+            let low = self.low[l * a + i].min(self.low[r * a + i]);
+            let high = self.high[l * a + i].max(self.high[r * a + i]);
+            changed |= low != self.low[node * a + i] || high != self.high[node * a + i];
+            self.low[node * a + i] = low;
+            self.high[node * a + i] = high;
         }
         self.live[node] = self.live[l] + self.live[r];
+        changed
     }
 
-    /// Marks the entry at `slot` stale.
-    fn kill(&mut self, slot: usize, a: usize) {
-        let mut node = self.size + slot;
-        self.debt[node] = f64::INFINITY;
-        self.low[node * a..(node + 1) * a].fill(f64::INFINITY);
-        self.high[node * a..(node + 1) * a].fill(0.0);
-        self.live[node] = 0;
+    /// Updates the tree after the entry at `slot` of `main` became stale.
+    fn kill(&mut self, slot: usize, main: &Entries, a: usize) {
+        let mut node = self.size + slot / BUCKET;
+        self.leaf(slot / BUCKET, main, a);
+        // Up to the first ancestor whose bounds stay the same; above it, only the counts.
         while node > 1 {
             node /= 2;
-            self.pull(node, a);
+            if !self.pull(node, a) {
+                break;
+            }
+        }
+        while node > 1 {
+            node /= 2;
+            self.live[node] -= 1;
         }
     }
 
-    /// Live entries in slots `lo..hi`.
-    fn live_in(&self, lo: usize, hi: usize) -> u64 {
-        let (mut l, mut r) = (lo + self.size, hi + self.size);
-        let mut sum = 0;
+    /// Live entries of `main` in slots `lo..hi`.
+    fn live_in(&self, lo: usize, hi: usize, main: &Entries) -> u64 {
+        let live = |e: &usize| main.account[*e] != STALE;
+        // Whole buckets from the tree, the ends from the entries.
+        let (first, last) = (lo.div_ceil(BUCKET), hi / BUCKET);
+        if first >= last {
+            return (lo..hi).filter(live).count() as u64;
+        }
+        let ends = (lo..first * BUCKET)
+            .chain(last * BUCKET..hi)
+            .filter(live)
+            .count() as u64;
+        let (mut l, mut r) = (first + self.size, last + self.size);
+        let mut sum = ends;
         while l < r {
             if l & 1 == 1 {
                 sum += u64::from(self.live[l]);
@@ -181,14 +226,15 @@ impl Floors {
         sum
     }
 
-    /// The first slot in `from..end` whose leaf passes `pass(least debt, least holdings,
-    /// largest holdings)`, where `pass` is monotone: a node passes whenever one of its
-    /// leaves does. The search climbs from `from`'s leaf to the subtrees on its right, so
-    /// a slot near `from` costs a few nodes.
+    /// The first live slot of `main` in `from..end` that passes `pass(debt, holdings,
+    /// holdings)`, where `pass(least debt, least holdings, largest holdings)` is monotone:
+    /// a node passes whenever one of its entries does. The search climbs from `from`'s
+    /// bucket to the subtrees on its right, so a slot near `from` costs a few nodes.
     fn find(
         &self,
         from: usize,
         end: usize,
+        main: &Entries,
         a: usize,
         pass: &impl Fn(f64, &[f64], &[f64]) -> bool,
     ) -> Option<usize> {
@@ -200,30 +246,26 @@ impl Floors {
                 &self.high[holdings],
             )
         };
-        // `node` covers the slots `node * width - size ..` (`width` of them).
-        let (mut node, mut width) = (self.size + from, 1);
-        while node * width - self.size < end {
-            if passes(node) {
-                // Its first passing leaf, if any (a node may pass while none of its
-                // leaves does): depth first, left child first.
-                let mut stack = [0; 64];
-                stack[0] = node;
-                let mut top = 1;
-                while top > 0 {
-                    top -= 1;
-                    let x = stack[top];
-                    if !passes(x) {
-                        continue;
-                    }
-                    if x >= self.size {
-                        let slot = x - self.size;
-                        return (slot < end).then_some(slot);
-                    }
-                    stack[top] = 2 * x + 1;
-                    stack[top + 1] = 2 * x;
-                    top += 2;
-                }
-            }
+        // The first passing entry of bucket `b` from slot `lo`, and whether the search
+        // goes on past the bucket.
+        let in_bucket = |b: usize, lo: usize| {
+            let hi = ((b + 1) * BUCKET).min(end);
+            let found = (lo..hi).find(|&e| {
+                let c = &main.coll[e * a..(e + 1) * a];
+                main.account[e] != STALE && pass(main.debt[e], c, c)
+            });
+            (found, hi < end)
+        };
+        if from >= end {
+            return None;
+        }
+        let (found, more) = in_bucket(from / BUCKET, from);
+        if found.is_some() || !more {
+            return found;
+        }
+        // `node` covers the buckets `node * width - size ..` (`width` of them).
+        let (mut node, mut width) = (self.size + from / BUCKET, 1);
+        loop {
             // The next subtree to the right: climb while a right child.
             while node & 1 == 1 {
                 node >>= 1;
@@ -233,8 +275,36 @@ impl Floors {
                 return None;
             }
             node += 1;
+            if (node * width - self.size) * BUCKET >= end {
+                return None;
+            }
+            if !passes(node) {
+                continue;
+            }
+            // Its first passing entry, if any (a node may pass while none of its entries
+            // does): depth first, left child first.
+            let mut stack = [0; 64];
+            stack[0] = node;
+            let mut top = 1;
+            while top > 0 {
+                top -= 1;
+                let x = stack[top];
+                if x != node && !passes(x) {
+                    continue;
+                }
+                if x >= self.size {
+                    let b = x - self.size;
+                    match in_bucket(b, b * BUCKET) {
+                        (Some(e), _) => return Some(e),
+                        (None, false) => return None,
+                        (None, true) => continue,
+                    }
+                }
+                stack[top] = 2 * x + 1;
+                stack[top + 1] = 2 * x;
+                top += 2;
+            }
         }
-        None
     }
 }
 
@@ -370,7 +440,7 @@ impl Screen {
                 g.dirty.account[old.slot as usize] = STALE;
             } else {
                 g.main.account[old.slot as usize] = STALE;
-                g.floors.kill(old.slot as usize, self.assets);
+                g.floors.kill(old.slot as usize, &g.main, self.assets);
             }
             g.live -= 1;
             self.loc[j] = NOWHERE;
@@ -593,7 +663,7 @@ impl Screen {
                 exact.least = exact.least.min(h);
             }
             census.least = exact.least;
-            census.sure += group.floors.live_in(zero, sure);
+            census.sure += group.floors.live_in(zero, sure, &group.main);
             group.zero = zero;
             group.sure = sure;
             group.floor = floor;
@@ -649,7 +719,10 @@ impl Screen {
                     continue;
                 }
                 if cursor.next == UNKNOWN {
-                    match group.floors.find(cursor.from, group.sure, a, &pass) {
+                    match group
+                        .floors
+                        .find(cursor.from, group.sure, &group.main, a, &pass)
+                    {
                         Some(e) => {
                             cursor.next = e;
                             cursor.hi = hi;
@@ -670,7 +743,10 @@ impl Screen {
             if cursor.hi == hi {
                 return Some((bound, g));
             }
-            match group.floors.find(cursor.next, group.sure, a, &pass) {
+            match group
+                .floors
+                .find(cursor.next, group.sure, &group.main, a, &pass)
+            {
                 Some(e) => {
                     cursor.next = e;
                     cursor.hi = hi;
