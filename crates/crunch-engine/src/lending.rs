@@ -14,6 +14,7 @@ use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
 };
+use std::collections::VecDeque;
 use thiserror::Error;
 
 /// Which optional outputs a simulation records besides the summary.
@@ -942,11 +943,11 @@ impl AssetWalk<'_> {
     /// is this one, skipping sure accounts the gate refuses at the current `Q` (they stay
     /// refused for the rest of the step, and a refusal changes nothing). Sure accounts are
     /// checked lazily (exact health at the census's prices and thresholds `lt`) and kept
-    /// in `pending` (worst last) until they come before every unchecked one.
+    /// in `pending` (worst first) until they come before every unchecked one.
     fn lazy(
         &mut self,
         members: &[Member],
-        pending: &mut Vec<Member>,
+        pending: &mut VecDeque<Member>,
         screen: &mut Screen,
         lt: &[f64],
     ) {
@@ -979,7 +980,7 @@ impl AssetWalk<'_> {
         let mut fresh = true;
         loop {
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
-            let best = match (members.get(next), pending.last()) {
+            let best = match (members.get(next), pending.front()) {
                 (Some(x), Some(y)) if worst_first(y, x).is_lt() => Some((*y, false)),
                 (Some(x), _) => Some((*x, true)),
                 (None, y) => y.map(|y| (*y, false)),
@@ -989,7 +990,7 @@ impl AssetWalk<'_> {
                     if explicit {
                         next += 1;
                     } else {
-                        pending.pop();
+                        pending.pop_front();
                     }
                     // A seizure of at least `hi` is refused, which changes nothing.
                     if m.plan.seized < hi {
@@ -1015,7 +1016,7 @@ impl AssetWalk<'_> {
                             account: j,
                             plan: Planned::new(held, d, close_factor, bonus),
                         };
-                        let at = pending.partition_point(|y| worst_first(y, &m).is_gt());
+                        let at = pending.partition_point(|y| worst_first(y, &m).is_lt());
                         pending.insert(at, m);
                     }
                     frontier = screen.frontier(hi, &least);

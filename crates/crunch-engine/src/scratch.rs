@@ -3,6 +3,7 @@
 use crate::queue::Member;
 use crate::screen::{Screen, Start};
 use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
+use std::collections::VecDeque;
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
 #[derive(Debug, Clone)]
@@ -23,8 +24,8 @@ pub struct Scratch {
     /// Liquidatable accounts of the current step by seized asset.
     pub(crate) members: Vec<Vec<Member>>,
     /// The sure accounts the pruned walk of one asset checked but has not tried yet, worst
-    /// last.
-    pub(crate) pending: Vec<Member>,
+    /// first.
+    pub(crate) pending: VecDeque<Member>,
     /// Accounts that may have lost all collateral at the current step.
     pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
@@ -79,7 +80,7 @@ impl Scratch {
             health: vec![0.0; n],
             order: Vec::new(),
             members: vec![Vec::new(); a],
-            pending: Vec::new(),
+            pending: VecDeque::new(),
             touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],

@@ -385,7 +385,8 @@ pub(crate) struct Screen {
     loc: Vec<Loc>,
     /// Each group's position in the current walk.
     cursors: Vec<Cursor>,
-    /// Buffers of a re-sort: the live entries, and their keys with their indices.
+    /// Buffers of a re-sort: the sorted entries (swapped with the group's), and the keys
+    /// with the entries' places.
     spare: Entries,
     by_key: Vec<(f64, u32)>,
     support: Vec<usize>,
@@ -500,30 +501,29 @@ impl Screen {
     fn sort(&mut self, g: usize, rebase: Option<(&[f64], &[f64])>) {
         let a = self.assets;
         let group = &mut self.groups[g];
-        let spare = &mut self.spare;
-        spare.clear();
         if let Some((p, lt)) = rebase {
             group.reference.copy_from_slice(p);
             group.reference_lt.copy_from_slice(lt);
         }
-        let mut from_main = 0;
-        for part in [&group.main, &group.dirty] {
-            from_main = spare.len();
-            for e in 0..part.len() {
-                if part.account[e] == STALE {
-                    continue;
-                }
-                let c = &part.coll[e * a..(e + 1) * a];
-                let k = match rebase {
-                    Some((p, lt)) => key(c, part.debt[e], p, lt, &group.support),
-                    None => part.key[e],
-                };
-                spare.push(k, part.account[e], part.debt[e], c);
-            }
-        }
+        // The live entries' keys, each with its place: a slot of `main`, or `main.len()`
+        // plus a slot of `dirty`.
         let by_key = &mut self.by_key;
         by_key.clear();
-        by_key.extend(spare.key.iter().copied().zip(0..));
+        let base = group.main.len();
+        let mut from_main = 0;
+        for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
+            from_main = by_key.len();
+            for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
+                let k = match rebase {
+                    Some((p, lt)) => {
+                        let c = &part.coll[e * a..(e + 1) * a];
+                        key(c, part.debt[e], p, lt, &group.support)
+                    }
+                    None => part.key[e],
+                };
+                by_key.push((k, (offset + e) as u32));
+            }
+        }
         let by = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0);
         if rebase.is_some() {
             by_key.sort_unstable_by(by);
@@ -533,23 +533,28 @@ impl Screen {
             by_key[from_main..].sort_unstable_by(by);
             by_key.sort_by(by);
         }
-        let len = spare.len();
-        let main = &mut group.main;
-        main.clear();
-        for (s, &(_, e)) in by_key.iter().enumerate() {
-            let e = e as usize;
-            main.push(
-                spare.key[e],
-                spare.account[e],
-                spare.debt[e],
-                &spare.coll[e * a..(e + 1) * a],
+        let len = by_key.len();
+        let spare = &mut self.spare;
+        spare.clear();
+        for (s, &(k, e)) in by_key.iter().enumerate() {
+            let (part, e) = match (e as usize).checked_sub(base) {
+                Some(e) => (&group.dirty, e),
+                None => (&group.main, e as usize),
+            };
+            spare.push(
+                k,
+                part.account[e],
+                part.debt[e],
+                &part.coll[e * a..(e + 1) * a],
             );
-            self.loc[spare.account[e] as usize] = Loc {
+            self.loc[part.account[e] as usize] = Loc {
                 group: g as u32,
                 dirty: false,
                 slot: s as u32,
             };
         }
+        std::mem::swap(&mut group.main, spare);
+        let main = &group.main;
         group.floors.build(main, a);
         group.dirty.clear();
         group.live = len;
