@@ -34,16 +34,19 @@
 //! of each asset) bounds from below the seizure of every account of a subtree whose
 //! seized asset can be the walk's, so the walk skips the entries the gate refuses at the
 //! current `Q` (hence for the rest of the step) or that belong to another asset's walk in
-//! `O(log n)`, and checks about as many accounts as act.
+//! `O(log n)`. In a multi-asset group the accounts of different seized assets are
+//! interleaved, so there a walk still passes over the other asset's accounts one by one
+//! (a cheap test each, no health computed).
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
 //! list (always checked) and its old entry is marked stale. A group is re-sorted when the
-//! entries it checked in vain (stale, dirty, band or loosely bounded) since its last sort
-//! outnumber its live members [`REBUILD_FACTOR`] times: a multi-asset group's band widens
-//! as its assets' prices drift apart, and re-basing `P` narrows it again.
+//! checks a re-sort would have spared (dirty entries, the band, zero-key entries that were
+//! not needed) since its last sort outnumber its live members [`REBUILD_FACTOR`] times: a
+//! multi-asset group's band widens as its assets' prices drift apart, and re-basing `P`
+//! narrows it again.
 
-/// Relative safety margin of the bound `H(t) >= m(t) K`: each of `K`, `m` and the computed
-/// `H(t)` carries at most `(assets + 3)` roundings of relative size `2^-53`, far below this
+/// Relative safety margin of the bounds `m(t) K <= H(t) <= M(t) K`: each of `K`, `m`, `M`
+/// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size `2^-53`, far below this
 /// for any realistic number of assets.
 const MARGIN: f64 = 1e-12;
 
@@ -55,8 +58,8 @@ const TINY: f64 = 1e-250;
 /// live members (a re-sort costs about as much as a few wasted checks per member). When
 /// most of the waste was exact checks the bound could have spared with keys at the current
 /// prices (the band, and accounts it let through that were healthy: a loose bound), the
-/// keys are re-based to the current prices and thresholds; otherwise (stale and dirty
-/// entries) the dirty entries are merged into the sorted ones, keys unchanged.
+/// keys are re-based to the current prices and thresholds; otherwise (dirty entries) the
+/// dirty entries are merged into the sorted ones, keys unchanged.
 const REBUILD_FACTOR: usize = 4;
 
 /// No group (the account has no debt).
