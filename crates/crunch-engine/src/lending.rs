@@ -970,7 +970,7 @@ impl AssetWalk<'_> {
                 f64::INFINITY
             }
         };
-        screen.start_walk();
+        screen.start_walk(k, price);
         pending.clear();
         let mut next = 0;
         let mut hi = self.refusal();

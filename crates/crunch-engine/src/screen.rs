@@ -3,7 +3,8 @@
 //!
 //! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts whose health a bound
 //! cannot decide. Accounts with debt are grouped by their *support*, the assets `i` they
-//! hold with `lt_i != 0`. A group keeps, for each member, a key `K_j = H_j(P)` computed at
+//! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value when
+//! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key `K_j = H_j(P)` computed at
 //! the group's reference prices `P` and thresholds `LT`. The numerator of `H` is a sum of
 //! non-negative terms `c_i p_i lt_i` over the support, so `m(t) K_j <= H_j(t) <= M(t) K_j`
 //! with `m(t)` and `M(t)` the least and the largest of `(p_i(t) / P_i) (lt_i(t) / LT_i)`
@@ -34,9 +35,10 @@
 //! of each asset) bounds from below the seizure of every account of a subtree whose
 //! seized asset can be the walk's, so the walk skips the entries the gate refuses at the
 //! current `Q` (hence for the rest of the step) or that belong to another asset's walk in
-//! `O(log n)`. In a multi-asset group the accounts of different seized assets are
-//! interleaved, so there a walk still passes over the other asset's accounts one by one
-//! (a cheap test each, no health computed).
+//! `O(log n)`. The tree also keeps each asset's largest *share* `c_k P_k / max_i c_i P_i`,
+//! which bounds how far prices must have moved for an account of a group with another
+//! tag to have `k` as its seized asset, so a walk skips the other tags' groups but for
+//! their near ties; a re-base moves the accounts whose tag changed to their new group.
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
 //! list (always checked) and its old entry is marked stale. A group is re-sorted when the
@@ -104,10 +106,17 @@ impl Entries {
 /// Entries per leaf of a [`Floors`] tree.
 const BUCKET: usize = 8;
 
+/// Relative margin of the share test of a [`Floors`] node, far above its roundings.
+const SHARE_MARGIN: f64 = 1e-9;
+
 /// A segment tree over a group's sorted entries, whose leaves are buckets of [`BUCKET`]
 /// consecutive slots (a power of two of leaves, node 1 the root, leaf `size + bucket`):
-/// per node, the least debt, the least and the largest holding of each asset over its
-/// live entries (`+inf`, `+inf` and 0 when it has none), and how many live entries it has.
+/// per node, the least debt, the least and the largest holding of each asset, and the
+/// largest share of each asset over its live entries (`+inf`, `+inf`, 0 and 0 when it has
+/// none), and how many live entries it has. An entry's share of asset `k` is
+/// `c_k P_k / max_i c_i P_i` at the group's reference prices `P`: an account whose
+/// largest holding value at prices `p` is asset `k`'s has a share of at least
+/// `r / (p_k / P_k)`, `r = min_i p_i / P_i`.
 #[derive(Debug, Clone, Default)]
 struct Floors {
     size: usize,
@@ -116,12 +125,14 @@ struct Floors {
     low: Vec<f64>,
     /// `high[node * assets + i]`: the largest holding of asset `i`.
     high: Vec<f64>,
+    /// `share[node * assets + i]`: the largest share of asset `i`.
+    share: Vec<f64>,
     live: Vec<u32>,
 }
 
 impl Floors {
-    /// The tree of `main`'s live entries.
-    fn build(&mut self, main: &Entries, a: usize) {
+    /// The tree of `main`'s live entries (`reference`: the group's reference prices).
+    fn build(&mut self, main: &Entries, a: usize, reference: &[f64]) {
         let buckets = main.len().div_ceil(BUCKET);
         let size = buckets.next_power_of_two();
         self.size = size;
@@ -131,10 +142,12 @@ impl Floors {
         self.low.resize(2 * size * a, f64::INFINITY);
         self.high.clear();
         self.high.resize(2 * size * a, 0.0);
+        self.share.clear();
+        self.share.resize(2 * size * a, 0.0);
         self.live.clear();
         self.live.resize(2 * size, 0);
         for b in 0..buckets {
-            self.leaf(b, main, a);
+            self.leaf(b, main, a, reference);
         }
         for node in (1..size).rev() {
             self.pull(node, a);
@@ -142,23 +155,34 @@ impl Floors {
     }
 
     /// Recomputes bucket `b`'s leaf from `main`.
-    fn leaf(&mut self, b: usize, main: &Entries, a: usize) {
+    fn leaf(&mut self, b: usize, main: &Entries, a: usize, reference: &[f64]) {
         let node = self.size + b;
-        let (low, high) = (
-            &mut self.low[node * a..(node + 1) * a],
-            &mut self.high[node * a..(node + 1) * a],
+        let holdings = node * a..(node + 1) * a;
+        let (low, high, share) = (
+            &mut self.low[holdings.clone()],
+            &mut self.high[holdings.clone()],
+            &mut self.share[holdings],
         );
         let (mut debt, mut live) = (f64::INFINITY, 0);
         low.fill(f64::INFINITY);
         high.fill(0.0);
+        share.fill(0.0);
         for e in b * BUCKET..((b + 1) * BUCKET).min(main.len()) {
             if main.account[e] == STALE {
                 continue;
             }
             debt = debt.min(main.debt[e]);
-            for (i, &c) in main.coll[e * a..(e + 1) * a].iter().enumerate() {
+            let c = &main.coll[e * a..(e + 1) * a];
+            let top = c
+                .iter()
+                .zip(reference)
+                .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+            for (i, &c) in c.iter().enumerate() {
                 low[i] = low[i].min(c);
                 high[i] = high[i].max(c);
+                if top > 0.0 {
+                    share[i] = share[i].max(c * reference[i] / top);
+                }
             }
             live += 1;
         }
@@ -175,18 +199,22 @@ impl Floors {
         for i in 0..a {
             let low = self.low[l * a + i].min(self.low[r * a + i]);
             let high = self.high[l * a + i].max(self.high[r * a + i]);
-            changed |= low != self.low[node * a + i] || high != self.high[node * a + i];
+            let share = self.share[l * a + i].max(self.share[r * a + i]);
+            changed |= low != self.low[node * a + i]
+                || high != self.high[node * a + i]
+                || share != self.share[node * a + i];
             self.low[node * a + i] = low;
             self.high[node * a + i] = high;
+            self.share[node * a + i] = share;
         }
         self.live[node] = self.live[l] + self.live[r];
         changed
     }
 
     /// Updates the tree after the entry at `slot` of `main` became stale.
-    fn kill(&mut self, slot: usize, main: &Entries, a: usize) {
+    fn kill(&mut self, slot: usize, main: &Entries, a: usize, reference: &[f64]) {
         let mut node = self.size + slot / BUCKET;
-        self.leaf(slot / BUCKET, main, a);
+        self.leaf(slot / BUCKET, main, a, reference);
         // Up to the first ancestor whose bounds stay the same; above it, only the counts.
         while node > 1 {
             node /= 2;
@@ -230,23 +258,25 @@ impl Floors {
     }
 
     /// The first live slot of `main` in `from..end` that passes `pass(debt, holdings,
-    /// holdings)`, where `pass(least debt, least holdings, largest holdings)` is monotone:
-    /// a node passes whenever one of its entries does. The search climbs from `from`'s
-    /// bucket to the subtrees on its right, so a slot near `from` costs a few nodes.
+    /// holdings, None)`, where `pass(least debt, least holdings, largest holdings,
+    /// Some(largest shares))` is monotone: a node passes whenever one of its entries does.
+    /// The search climbs from `from`'s bucket to the subtrees on its right, so a slot near
+    /// `from` costs a few nodes.
     fn find(
         &self,
         from: usize,
         end: usize,
         main: &Entries,
         a: usize,
-        pass: &impl Fn(f64, &[f64], &[f64]) -> bool,
+        pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
     ) -> Option<usize> {
         let passes = |node: usize| {
             let holdings = node * a..(node + 1) * a;
             pass(
                 self.debt[node],
                 &self.low[holdings.clone()],
-                &self.high[holdings],
+                &self.high[holdings.clone()],
+                Some(&self.share[holdings]),
             )
         };
         // The first passing entry of bucket `b` from slot `lo`, and whether the search
@@ -255,7 +285,7 @@ impl Floors {
             let hi = ((b + 1) * BUCKET).min(end);
             let found = (lo..hi).find(|&e| {
                 let c = &main.coll[e * a..(e + 1) * a];
-                main.account[e] != STALE && pass(main.debt[e], c, c)
+                main.account[e] != STALE && pass(main.debt[e], c, c, None)
             });
             (found, hi < end)
         };
@@ -314,6 +344,9 @@ impl Floors {
 /// Accounts with one support.
 #[derive(Debug, Clone)]
 struct Group {
+    /// The asset of the largest holding value of the members when they were indexed
+    /// (`assets`: none): a walk of another asset meets few of them.
+    tag: usize,
     /// Assets held with `lt != 0`.
     support: Vec<usize>,
     /// Prices the keys were computed at (every asset).
@@ -365,6 +398,9 @@ struct Cursor {
     next: usize,
     /// The refusal threshold `next` was searched with.
     hi: f64,
+    /// The least share of the walk's asset an account of that asset can have in this
+    /// group ([`Floors`]), less [`SHARE_MARGIN`].
+    share: f64,
 }
 
 /// What a census found beyond the accounts it passed on one by one.
@@ -386,12 +422,14 @@ pub(crate) struct Screen {
     lt: Vec<f64>,
     groups: Vec<Group>,
     loc: Vec<Loc>,
-    /// Each group's position in the current walk.
+    /// Each group's position in the current walk, and the walk's asset.
     cursors: Vec<Cursor>,
-    /// Buffers of a re-sort: the sorted entries (swapped with the group's), and the keys
-    /// with the entries' places.
+    walk_asset: usize,
+    /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
+    /// with the entries' places, and the entries that change groups.
     spare: Entries,
     by_key: Vec<(f64, u32)>,
+    moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
 }
@@ -405,8 +443,10 @@ impl Screen {
             groups: Vec::new(),
             loc: vec![NOWHERE; n],
             cursors: Vec::new(),
+            walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
+            moved: Entries::default(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
         }
@@ -444,7 +484,8 @@ impl Screen {
                 g.dirty.account[old.slot as usize] = STALE;
             } else {
                 g.main.account[old.slot as usize] = STALE;
-                g.floors.kill(old.slot as usize, &g.main, self.assets);
+                g.floors
+                    .kill(old.slot as usize, &g.main, self.assets, &g.reference);
             }
             g.live -= 1;
             self.loc[j] = NOWHERE;
@@ -456,14 +497,27 @@ impl Screen {
         for (i, h) in self.holding.iter_mut().enumerate() {
             *h = coll[i * n + j];
         }
+        self.insert(j, d, p, lt);
+    }
+
+    /// Gives account `j` (debt `d > 0`, collateral `self.holding`) a dirty entry in the
+    /// group of its support and of its largest holding value at prices `p` (thresholds
+    /// `lt`).
+    fn insert(&mut self, j: usize, d: f64, p: &[f64], lt: &[f64]) {
         self.support.clear();
         let holding = &self.holding;
         self.support
             .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
-        let g = match self.groups.iter().position(|g| g.support == self.support) {
+        let tag = largest(holding, p);
+        let found = self
+            .groups
+            .iter()
+            .position(|g| g.tag == tag && g.support == self.support);
+        let g = match found {
             Some(g) => g,
             None => {
                 self.groups.push(Group {
+                    tag,
                     support: self.support.clone(),
                     reference: p.to_vec(),
                     reference_lt: lt.to_vec(),
@@ -509,19 +563,23 @@ impl Screen {
             group.reference_lt.copy_from_slice(lt);
         }
         // The live entries' keys, each with its place: a slot of `main`, or `main.len()`
-        // plus a slot of `dirty`.
+        // plus a slot of `dirty`. A re-base moves the entries whose largest holding value
+        // is no longer the group's tag to their group (set aside in `moved`).
         let by_key = &mut self.by_key;
         by_key.clear();
+        self.moved.clear();
         let base = group.main.len();
         let mut from_main = 0;
         for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
             from_main = by_key.len();
             for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
+                let c = &part.coll[e * a..(e + 1) * a];
                 let k = match rebase {
-                    Some((p, lt)) => {
-                        let c = &part.coll[e * a..(e + 1) * a];
-                        key(c, part.debt[e], p, lt, &group.support)
+                    Some((p, _)) if largest(c, p) != group.tag => {
+                        self.moved.push(0.0, part.account[e], part.debt[e], c);
+                        continue;
                     }
+                    Some((p, lt)) => key(c, part.debt[e], p, lt, &group.support),
                     None => part.key[e],
                 };
                 by_key.push((k, (offset + e) as u32));
@@ -558,7 +616,7 @@ impl Screen {
         }
         std::mem::swap(&mut group.main, spare);
         let main = &group.main;
-        group.floors.build(main, a);
+        group.floors.build(main, a, &group.reference);
         group.dirty.clear();
         group.live = len;
         group.waste = 0;
@@ -566,6 +624,15 @@ impl Screen {
         group.zero = 0;
         group.sure = 0;
         group.recorded = 0;
+        if let Some((p, lt)) = rebase {
+            let moved = std::mem::take(&mut self.moved);
+            for e in 0..moved.len() {
+                self.holding
+                    .copy_from_slice(&moved.coll[e * a..(e + 1) * a]);
+                self.insert(moved.account[e] as usize, moved.debt[e], p, lt);
+            }
+            self.moved = moved;
+        }
     }
 
     /// The census of step `t` at prices `p` and thresholds `lt`, given the running minimum
@@ -600,6 +667,8 @@ impl Screen {
             least: f64::INFINITY,
             sure: 0,
         };
+        // Re-sorts first: a re-base may move entries to other groups (their dirty lists),
+        // even to new ones.
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
             if group.waste > REBUILD_FACTOR * group.live.max(16) {
@@ -609,7 +678,8 @@ impl Screen {
                     self.sort(g, None);
                 }
             }
-            let group = &mut self.groups[g];
+        }
+        for group in &mut self.groups {
             // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
             // the support (1 with an empty support).
             let (m, big) = match group.support.as_slice() {
@@ -693,30 +763,43 @@ impl Screen {
         }
     }
 
-    /// Starts a walk over the sure regions of the last census.
-    pub(crate) fn start_walk(&mut self) {
+    /// Starts a walk of asset `k`'s accounts over the sure regions of the last census, at
+    /// prices `p`.
+    pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
+        self.walk_asset = k;
         self.cursors.clear();
-        self.cursors.extend(self.groups.iter().map(|g| Cursor {
-            from: g.zero,
-            next: UNKNOWN,
-            hi: f64::NAN,
+        self.cursors.extend(self.groups.iter().map(|g| {
+            let ratio = |i: usize| p[i] / g.reference[i];
+            let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
+            Cursor {
+                from: g.zero,
+                next: UNKNOWN,
+                hi: f64::NAN,
+                share: r / ratio(k) * (1.0 - SHARE_MARGIN),
+            }
         }));
     }
 
     /// The least lower bound of `H` over the walk's next candidates, and the group that
     /// holds it (`None` when no candidate is left). A candidate is a sure entry not yet
-    /// taken whose subtree passes `seizure(least debt, least holdings, largest holdings)
-    /// < hi`: `seizure` must bound below the seizure of any account of the walk's asset
-    /// with at least that debt and holdings between those bounds (`+inf` when none can be
-    /// of that asset), and every seizure `>= hi` must be refused from now to the end of the
-    /// walk (an entry skipped is never visited again).
+    /// taken whose subtree may hold an account of the walk's asset (by the shares) and
+    /// passes `seizure(least debt, least holdings, largest holdings) < hi`: `seizure` must
+    /// bound below the seizure of any account of the walk's asset with at least that debt
+    /// and holdings between those bounds (`+inf` when none can be of that asset), and
+    /// every seizure `>= hi` must be refused from now to the end of the walk (an entry
+    /// skipped is never visited again).
     pub(crate) fn frontier(
         &mut self,
         hi: f64,
         seizure: &impl Fn(f64, &[f64], &[f64]) -> f64,
     ) -> Option<(f64, usize)> {
         let a = self.assets;
-        let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
+        let k = self.walk_asset;
+        let pass = |least: f64| {
+            move |d: f64, low: &[f64], high: &[f64], share: Option<&[f64]>| {
+                share.is_none_or(|x| x[k] >= least) && seizure(d, low, high) < hi
+            }
+        };
         loop {
             // The least bound over the groups' next candidates. A candidate found at an
             // earlier threshold is at or before the current one (the entries between were
@@ -727,10 +810,13 @@ impl Screen {
                     continue;
                 }
                 if cursor.next == UNKNOWN {
-                    match group
-                        .floors
-                        .find(cursor.from, group.sure, &group.main, a, &pass)
-                    {
+                    match group.floors.find(
+                        cursor.from,
+                        group.sure,
+                        &group.main,
+                        a,
+                        &pass(cursor.share),
+                    ) {
                         Some(e) => {
                             cursor.next = e;
                             cursor.hi = hi;
@@ -753,7 +839,7 @@ impl Screen {
             }
             match group
                 .floors
-                .find(cursor.next, group.sure, &group.main, a, &pass)
+                .find(cursor.next, group.sure, &group.main, a, &pass(cursor.share))
             {
                 Some(e) => {
                     cursor.next = e;
@@ -894,6 +980,20 @@ fn health(c: &[f64], d: f64, support: &[usize], p: &[f64], lt: &[f64]) -> f64 {
     num / d
 }
 
+/// The asset of the largest holding value `c_i p_i` (ties to the lowest index), or
+/// `c.len()` without collateral: rule 3's seized asset.
+fn largest(c: &[f64], p: &[f64]) -> usize {
+    let mut k = c.len();
+    let mut held = 0.0;
+    for (i, (&ci, &pi)) in c.iter().zip(p).enumerate() {
+        if ci * pi > held {
+            held = ci * pi;
+            k = i;
+        }
+    }
+    k
+}
+
 /// `K = H` at prices `p` of an account with collateral `c` (every asset) and debt `d`, or
 /// 0 when a term or the debt is too small for the bound's relative accuracy (or the key is
 /// not finite), so that the account is always checked.
@@ -1029,7 +1129,7 @@ mod tests {
             let of_k = |c: &[f64]| c[k] * p[k] > 0.0 && c[k] * p[k] >= held(c);
             let mut hi = rng.random_range(0.0..1500.0);
             let mut taken: Vec<(f64, u32)> = Vec::new();
-            screen.start_walk();
+            screen.start_walk(k, &p);
             pending.clear();
             loop {
                 let frontier = screen.frontier(hi, &least);
