@@ -8,13 +8,15 @@
 use crate::absorb::{Absorption, Sale, Store};
 use crate::chains::Bridge;
 use crate::owed;
-use crate::queue::{Member, NO_ASSET, ROUND, ScanMode, after, worst, worst_first};
+use crate::queue::{Member, ScanMode, worst_first};
 use crate::reputation::Tiers;
 use crate::scratch::Scratch;
+use crate::screen::Screen;
 use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
 };
+use std::collections::VecDeque;
 use thiserror::Error;
 
 /// Which optional outputs a simulation records besides the summary.
@@ -106,7 +108,7 @@ pub fn simulate_path(
         health,
         order,
         members,
-        batch,
+        pending,
         touched,
         liquidated,
         realised,
@@ -115,6 +117,7 @@ pub fn simulate_path(
         prices,
         requirements,
         screen,
+        start,
         acted,
         oracle,
         feeds,
@@ -255,8 +258,11 @@ pub fn simulate_path(
 
         // Health factors, once per step before any liquidation (precise point 3): every
         // account's in the reference scan and at step 0, else those of the accounts the
-        // screen cannot rule out. The liquidatable ones go to their seized asset's queue.
+        // screen cannot decide; the ones it finds surely liquidatable are counted and
+        // recorded here, and checked lazily by the walk. The liquidatable ones checked go
+        // to their seized asset's queue.
         let full_pass = t == 0 || scan == ScanMode::Exhaustive;
+        let mut sure = 0;
         if full_pass {
             health_numerators(coll, n, o, &requirements.lt, num);
             if let Some(e) = emode {
@@ -274,14 +280,17 @@ pub fn simulate_path(
             }
         } else {
             order.clear();
-            let tau = min_health.max(1.0);
-            let step_min = screen.scan(debt, coll, o, &requirements.lt, tau, |j, h, d, c| {
+            let census = screen.scan(debt, coll, o, &requirements.lt, min_health, |j, h, d, c| {
                 order.push(j);
                 intake.take(j, h, d, |i| c[i]);
             });
-            min_health = min_health.min(step_min);
+            min_health = min_health.min(census.least);
+            sure = census.sure;
         }
-        let with_collateral = intake.with_collateral;
+        let with_collateral = intake.with_collateral + sure;
+        if !full_pass {
+            screen.record(t as u32, first_liquidatable);
+        }
         if let (Some(r), true) = (rep.as_mut(), t > 0) {
             r.observe(debt, num); // The full pass's numerators (reputation forces it).
         }
@@ -311,7 +320,7 @@ pub fn simulate_path(
 
         if t == 0 {
             if scan == ScanMode::Pruned {
-                screen.rebuild(debt, coll, o, &requirements.lt);
+                start.index(screen, debt, coll, o, &requirements.lt);
             }
             summary.initial_debt = 0.0;
             let mut any_insolvent = false;
@@ -402,7 +411,7 @@ pub fn simulate_path(
             }
         } else {
             for (k, members) in members.iter_mut().enumerate() {
-                if members.is_empty() {
+                if members.is_empty() && scan == ScanMode::Exhaustive {
                     continue;
                 }
                 if outage || chains.is_some_and(|c| c.seizure_halted(k, t)) {
@@ -442,25 +451,14 @@ pub fn simulate_path(
                     step: &mut step,
                     events: record.events.then_some(&mut out.events),
                 };
-                match (scan, walk.gate) {
-                    (ScanMode::Exhaustive, _) | (ScanMode::Pruned, None) => {
-                        members.sort_unstable_by(worst_first);
+                members.sort_unstable_by(worst_first);
+                match scan {
+                    ScanMode::Exhaustive => {
                         for m in members.iter() {
                             walk.try_act(m);
                         }
                     }
-                    (ScanMode::Pruned, Some(gate)) => loop {
-                        let last = worst(members, ROUND, batch);
-                        for m in batch.iter() {
-                            walk.try_act(m);
-                        }
-                        // Drop the batch and every member the gate can no longer admit.
-                        let admits = gate.admission(walk.seized_value, walk.bonus_eff);
-                        members.retain(|m| after(m, &last) && admits.admits(m.plan.seized));
-                        if members.is_empty() {
-                            break;
-                        }
-                    },
+                    ScanMode::Pruned => walk.lazy(members, pending, screen, &requirements.lt),
                 }
                 seized_value[k] = walk.seized_value;
             }
@@ -507,7 +505,16 @@ pub fn simulate_path(
         // Precise point 11: first step with D > V or realised bad debt, after rules 2-5.
         if summary.first_bad_debt_step.is_none()
             && (step.bad_debt_realised > 0.0
-                || any_underwater(debt, owed, coll, p, &requirements.lt, order, oracles_on))
+                || any_underwater(
+                    debt,
+                    owed,
+                    coll,
+                    p,
+                    &requirements.lt,
+                    order.iter().chain(acted.iter()),
+                    (scan == ScanMode::Pruned).then_some(&*screen),
+                    oracles_on,
+                ))
         {
             summary.first_bad_debt_step = Some(t as u64);
         }
@@ -691,15 +698,20 @@ fn collateral_value(coll: &[f64], n: usize, a: usize, j: usize, p: &[f64]) -> f6
 /// Whether any account has `D_j > V_j` (debt at the market) after the step's
 /// liquidations. When every `lt_i <= 1` and health is computed at the market prices `p`,
 /// an account that was not liquidatable has `V_j >= sum c p lt >= D_j`, so only this
-/// step's liquidatable accounts need checking; otherwise (with oracles, `oracles_on`)
-/// all accounts are.
-fn any_underwater(
+/// step's liquidatable accounts need checking: `liquidatable` (those whose health was
+/// computed, and those that acted) and, in the pruned scan, the sure accounts of
+/// `screen`'s census that did not act; of those, an underwater one has
+/// `H = sum c p lt / D < max lt` (up to rounding), so only the ones whose lower bound of
+/// `H` is below that are. Otherwise (with oracles, `oracles_on`) all accounts are checked.
+#[allow(clippy::too_many_arguments)]
+fn any_underwater<'a>(
     debt: &[f64],
     owed: &[f64],
     coll: &[f64],
     p: &[f64],
     lt: &[f64],
-    liquidatable: &[u32],
+    mut liquidatable: impl Iterator<Item = &'a u32>,
+    screen: Option<&Screen>,
     oracles_on: bool,
 ) -> bool {
     let (n, a) = (debt.len(), p.len());
@@ -707,7 +719,9 @@ fn any_underwater(
         debt[j] > 0.0 && owed::at_market(debt, owed, j, p) > collateral_value(coll, n, a, j, p)
     };
     if !oracles_on && lt.iter().all(|&x| x <= 1.0) {
-        liquidatable.iter().any(|&j| underwater(j as usize))
+        let top = lt.iter().fold(0.0, |x: f64, &y| x.max(y)) * (1.0 + 1e-9);
+        liquidatable.any(|&j| underwater(j as usize))
+            || screen.is_some_and(|s| s.any_sure(top, |j| underwater(j as usize)))
     } else {
         (0..n).any(underwater)
     }
@@ -887,21 +901,10 @@ impl Intake<'_> {
     /// Takes account `j` with health `h`, debt `d` and collateral `c(i)` of asset `i`.
     #[inline]
     fn take(&mut self, j: u32, h: f64, d: f64, c: impl Fn(usize) -> f64) {
-        // Rule 3's asset choice: the largest holding value, ties to the lowest index.
-        let mut k = NO_ASSET;
-        let mut held = 0.0;
-        for (i, &pi) in self.p.iter().enumerate() {
-            let v = c(i) * pi;
-            if v > held {
-                held = v;
-                k = i as u32;
-            }
-        }
-        if k == NO_ASSET {
+        let Some((k, held)) = seized_asset(self.p, c) else {
             self.touched.push(j); // No collateral at all (precise point 2).
             return;
-        }
-        let k = k as usize;
+        };
         self.with_collateral += 1;
         let first = &mut self.first_liquidatable[j as usize];
         if *first == u32::MAX {
@@ -931,6 +934,22 @@ impl Intake<'_> {
             });
         }
     }
+}
+
+/// Rule 3's asset choice at prices `p` for holdings `c(i)`: the asset of the largest
+/// holding value `c(i) p_i` (ties to the lowest index) and that value, `None` without
+/// collateral.
+fn seized_asset(p: &[f64], c: impl Fn(usize) -> f64) -> Option<(usize, f64)> {
+    let mut seized = None;
+    let mut held = 0.0;
+    for (i, &pi) in p.iter().enumerate() {
+        let v = c(i) * pi;
+        if v > held {
+            held = v;
+            seized = Some(i);
+        }
+    }
+    seized.map(|k| (k, held))
 }
 
 /// One asset's liquidations at one step.
@@ -981,6 +1000,102 @@ struct AssetWalk<'s> {
 }
 
 impl AssetWalk<'_> {
+    /// The pruned walk: tries, in the exact worst-first order, the accounts of `members`
+    /// (sorted worst first) and the sure accounts of `screen`'s census whose seized asset
+    /// is this one, skipping sure accounts the gate refuses at the current `Q` (they stay
+    /// refused for the rest of the step, and a refusal changes nothing). Sure accounts are
+    /// checked lazily (exact health at the census's prices and thresholds `lt`) and kept
+    /// in `pending` (worst first) until they come before every unchecked one.
+    fn lazy(
+        &mut self,
+        members: &[Member],
+        pending: &mut VecDeque<Member>,
+        screen: &mut Screen,
+        lt: &[f64],
+    ) {
+        // Without oracles (the pruned scan's case) the protocol's prices are the market's.
+        let (k, close_factor, bonus, price) = (self.k, self.close_factor, self.bonus, self.market);
+        // A lower bound of rule 3's seizure for any account of this asset with at least
+        // debt `d` and holdings between `low` and `high`: the same operations (monotone)
+        // on smaller operands, its holding value being the largest of all its assets'.
+        // None is of this asset (+inf) when even the largest holding value of the asset
+        // is zero or below some other asset's least.
+        let least = |d: f64, low: &[f64], high: &[f64]| {
+            let held = low
+                .iter()
+                .zip(price)
+                .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+            let top = high[k] * price[k];
+            if top > 0.0 && top >= held {
+                (close_factor * d * (1.0 + bonus)).min(held)
+            } else {
+                f64::INFINITY
+            }
+        };
+        screen.start_walk(k, price);
+        pending.clear();
+        let mut next = 0;
+        let mut hi = self.refusal();
+        // The frontier stays a valid bound when `hi` falls (its candidates are at or
+        // before the current ones); it is refreshed only before a sure account is taken.
+        let mut frontier = screen.frontier(hi, &least);
+        let mut fresh = true;
+        loop {
+            let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
+            let best = match (members.get(next), pending.front()) {
+                (Some(x), Some(y)) if worst_first(y, x).is_lt() => Some((*y, false)),
+                (Some(x), _) => Some((*x, true)),
+                (None, y) => y.map(|y| (*y, false)),
+            };
+            match (best, frontier) {
+                (Some((m, explicit)), _) if m.health < bound => {
+                    if explicit {
+                        next += 1;
+                    } else {
+                        pending.pop_front();
+                    }
+                    // A seizure of at least `hi` is refused, which changes nothing.
+                    if m.plan.seized < hi {
+                        let before = self.seized_value;
+                        self.try_act(&m);
+                        if self.seized_value != before {
+                            hi = self.refusal();
+                            fresh = false;
+                        }
+                    }
+                }
+                _ if !fresh => {
+                    frontier = screen.frontier(hi, &least);
+                    fresh = true;
+                }
+                (_, Some((_, g))) => {
+                    let (j, health, d, c) = screen.materialize(g, price, lt);
+                    if let Some((seized, held)) = seized_asset(price, |i| c[i])
+                        && seized == k
+                    {
+                        let m = Member {
+                            health,
+                            account: j,
+                            plan: Planned::new(held, d, close_factor, bonus),
+                        };
+                        let at = pending.partition_point(|y| worst_first(y, &m).is_lt());
+                        pending.insert(at, m);
+                    }
+                    frontier = screen.frontier(hi, &least);
+                }
+                (_, None) => break,
+            }
+        }
+    }
+
+    /// The least seizure the gate refuses at the current `Q` (`+inf` without a gate): by
+    /// the slippage's monotony, every larger one is refused for the rest of the step.
+    fn refusal(&self) -> f64 {
+        self.gate.map_or(f64::INFINITY, |g| {
+            g.admission(self.seized_value, self.bonus_eff).hi
+        })
+    }
+
     /// The slippage a seizure of market value `market` pays now, if a liquidator acts:
     /// rule 4's `s < bonus` (`bonus_eff` with an oracle); with liquidators configured also
     /// without a gate (`s = 0`), and then a margin above the gas cost and capacity left.

@@ -2,8 +2,9 @@
 
 use crate::queue::Member;
 use crate::reputation::Track;
-use crate::screen::Screen;
+use crate::screen::{Screen, Start};
 use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
+use std::collections::VecDeque;
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
 #[derive(Debug, Clone)]
@@ -23,8 +24,9 @@ pub struct Scratch {
     pub(crate) order: Vec<u32>,
     /// Liquidatable accounts of the current step by seized asset.
     pub(crate) members: Vec<Vec<Member>>,
-    /// The accounts of one round of the pruned walk, worst first.
-    pub(crate) batch: Vec<Member>,
+    /// The sure accounts the pruned walk of one asset checked but has not tried yet, worst
+    /// first.
+    pub(crate) pending: VecDeque<Member>,
     /// Accounts that may have lost all collateral at the current step.
     pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
@@ -41,6 +43,9 @@ pub struct Scratch {
     pub(crate) requirements: Requirements,
     /// The pruned scan's index of accounts by health bound.
     pub(crate) screen: Screen,
+    /// The pruned scan's index at the first step of the last path, reused by the next
+    /// path that starts from the same state.
+    pub(crate) start: Start,
     /// Accounts liquidated at the current step.
     pub(crate) acted: Vec<u32>,
     /// The prices the protocol sees at the current step (the oracle's; the market's for
@@ -80,7 +85,7 @@ impl Scratch {
             health: vec![0.0; n],
             order: Vec::new(),
             members: vec![Vec::new(); a],
-            batch: Vec::with_capacity(crate::queue::ROUND),
+            pending: VecDeque::new(),
             touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],
@@ -89,6 +94,7 @@ impl Scratch {
             prices: PricePath::new(steps, a),
             requirements: Requirements::zeroed(a),
             screen: Screen::new(n, a),
+            start: Start::default(),
             acted: Vec::new(),
             oracle: vec![0.0; a],
             feeds: vec![OracleFeed::default(); a],

@@ -1,30 +1,54 @@
-//! The accounts worth a health check at a step, found without checking every account.
+//! The accounts worth a health check at a step, and the liquidatable accounts that need
+//! none, found without checking every account.
 //!
-//! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts that could be
-//! liquidatable (`H < 1`) or lower the running minimum health. Accounts with debt are
-//! grouped by their *support*, the assets `i` they hold with `lt_i != 0`. A group keeps, for
-//! each member, a key `K_j = H_j(P)` computed at the group's reference prices `P` and
-//! thresholds `LT`. The numerator of `H` is a sum of non-negative terms `c_i p_i lt_i` over
-//! the support, so `H_j(t) >= m(t) K_j` with
-//! `m(t) = min_i (p_i(t) / P_i) (lt_i(t) / LT_i)` over the support; the few roundings on
-//! either side are covered by [`MARGIN`]. A policy that moves its thresholds (a dynamic
-//! one) therefore needs no re-indexing, unless a threshold becomes zero or stops being
-//! zero, which changes the supports. Accounts with `K_j >= tau / (m(t) (1 - MARGIN))`
-//! therefore have `H_j(t) >= tau` and are skipped.
+//! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts whose health a bound
+//! cannot decide. Accounts with debt are grouped by their *support*, the assets `i` they
+//! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value when
+//! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key `K_j = H_j(P)` computed at
+//! the group's reference prices `P` and thresholds `LT`. The numerator of `H` is a sum of
+//! non-negative terms `c_i p_i lt_i` over the support, so `m(t) K_j <= H_j(t) <= M(t) K_j`
+//! with `m(t)` and `M(t)` the least and the largest of `(p_i(t) / P_i) (lt_i(t) / LT_i)`
+//! over the support; the few roundings on either side are covered by [`MARGIN`]. A policy
+//! that moves its thresholds (a dynamic one) therefore needs no re-indexing, unless a
+//! threshold becomes zero or stops being zero, which changes the supports.
 //!
-//! A group's entries are sorted by key, so the accounts that pass are a prefix, found by a
-//! binary search. Each entry carries a copy of the account's debt and collateral, so the
-//! exact health of a candidate is computed from contiguous memory with the same operations,
-//! in the same order, as the full pass ([`crate::lending`]): the results are bit-identical.
+//! A group's entries are sorted by key, and each step splits them into
+//!
+//! - the *zero* prefix (key 0: debts or terms too small for the bound, or an empty
+//!   support), always checked;
+//! - the *sure* region, keys `K < 1 / (M (1 + MARGIN))`: surely liquidatable (`H < 1`),
+//!   not checked at the census ([`Screen::scan`]); they are counted, their first
+//!   liquidatable step recorded, and their health computed only when they may lower the
+//!   running minimum, may have to act ([`Screen::frontier`], [`Screen::materialize`]) or
+//!   may be underwater ([`Screen::any_sure`]);
+//! - the *band*, up to `K < tau / (m (1 - MARGIN))`, checked;
+//! - the rest, `H >= tau`, skipped.
+//!
+//! Each entry carries a copy of the account's debt and collateral, so the exact health of
+//! an account is computed from contiguous memory with the same operations, in the same
+//! order, as the full pass ([`crate::lending`]): the results are bit-identical.
+//!
+//! A liquidation walk of one asset takes the sure accounts lazily, in key order: the next
+//! unchecked entry of a group has `H >= m K (1 - MARGIN)`, so an account whose health is
+//! known and below every group's next bound comes before all the unchecked ones. A
+//! tree over each group's sorted entries (per node: least debt, least and largest holding
+//! of each asset) bounds from below the seizure of every account of a subtree whose
+//! seized asset can be the walk's, so the walk skips the entries the gate refuses at the
+//! current `Q` (hence for the rest of the step) or that belong to another asset's walk in
+//! `O(log n)`. The tree also keeps each asset's largest *share* `c_k P_k / max_i c_i P_i`,
+//! which bounds how far prices must have moved for an account of a group with another
+//! tag to have `k` as its seized asset, so a walk skips the other tags' groups but for
+//! their near ties; a re-base moves the accounts whose tag changed to their new group.
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
-//! list (always scanned) and its old entry is marked stale. A group is re-sorted at the current prices when the entries it scanned in vain
-//! (stale, dirty or loosely bounded) since its last sort outnumber its live members
-//! [`REBUILD_FACTOR`] times: a multi-asset group's bound loosens as its assets' prices
-//! drift apart, and re-basing `P` tightens it again.
+//! list (always checked) and its old entry is marked stale. A group is re-sorted when the
+//! checks a re-sort would have spared (dirty entries, the band, zero-key entries that were
+//! not needed) since its last sort outnumber its live members [`REBUILD_FACTOR`] times: a
+//! multi-asset group's band widens as its assets' prices drift apart, and re-basing `P`
+//! narrows it again.
 
-/// Relative safety margin of the bound `H(t) >= m(t) K`: each of `K`, `m` and the computed
-/// `H(t)` carries at most `(assets + 3)` roundings of relative size `2^-53`, far below this
+/// Relative safety margin of the bounds `m(t) K <= H(t) <= M(t) K`: each of `K`, `m`, `M`
+/// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size `2^-53`, far below this
 /// for any realistic number of assets.
 const MARGIN: f64 = 1e-12;
 
@@ -34,10 +58,10 @@ const TINY: f64 = 1e-250;
 
 /// Re-sort a group when its wasted checks since the last sort exceed this many times its
 /// live members (a re-sort costs about as much as a few wasted checks per member). When
-/// most of the waste was exact checks of accounts the bound let through but that were
-/// healthy (a loose bound), the keys are re-based to the current prices and thresholds;
-/// otherwise (stale and dirty entries) the dirty entries are merged into the sorted ones,
-/// keys unchanged.
+/// most of the waste was exact checks the bound could have spared with keys at the current
+/// prices (the band, and accounts it let through that were healthy: a loose bound), the
+/// keys are re-based to the current prices and thresholds; otherwise (dirty entries) the
+/// dirty entries are merged into the sorted ones, keys unchanged.
 const REBUILD_FACTOR: usize = 4;
 
 /// No group (the account has no debt).
@@ -45,6 +69,9 @@ const NONE: u32 = u32::MAX;
 
 /// The account of a stale entry (one superseded by a newer entry of the same account).
 const STALE: u32 = u32::MAX;
+
+/// No candidate found yet (a walk cursor's `next`).
+const UNKNOWN: usize = usize::MAX;
 
 /// Entries in structure-of-arrays form: key, account, debt and the collateral of every
 /// asset (`assets` values per entry).
@@ -76,9 +103,250 @@ impl Entries {
     }
 }
 
+/// Entries per leaf of a [`Floors`] tree.
+const BUCKET: usize = 8;
+
+/// Relative margin of the share test of a [`Floors`] node, far above its roundings.
+const SHARE_MARGIN: f64 = 1e-9;
+
+/// A segment tree over a group's sorted entries, whose leaves are buckets of [`BUCKET`]
+/// consecutive slots (a power of two of leaves, node 1 the root, leaf `size + bucket`):
+/// per node, the least debt, the least and the largest holding of each asset, and the
+/// largest share of each asset over its live entries (`+inf`, `+inf`, 0 and 0 when it has
+/// none), and how many live entries it has. An entry's share of asset `k` is
+/// `c_k P_k / max_i c_i P_i` at the group's reference prices `P`: an account whose
+/// largest holding value at prices `p` is asset `k`'s has a share of at least
+/// `r / (p_k / P_k)`, `r = min_i p_i / P_i`.
+#[derive(Debug, Clone, Default)]
+struct Floors {
+    size: usize,
+    debt: Vec<f64>,
+    /// `low[node * assets + i]`: the least holding of asset `i`.
+    low: Vec<f64>,
+    /// `high[node * assets + i]`: the largest holding of asset `i`.
+    high: Vec<f64>,
+    /// `share[node * assets + i]`: the largest share of asset `i`.
+    share: Vec<f64>,
+    live: Vec<u32>,
+}
+
+impl Floors {
+    /// The tree of `main`'s live entries (`reference`: the group's reference prices).
+    fn build(&mut self, main: &Entries, a: usize, reference: &[f64]) {
+        let buckets = main.len().div_ceil(BUCKET);
+        let size = buckets.next_power_of_two();
+        self.size = size;
+        self.debt.clear();
+        self.debt.resize(2 * size, f64::INFINITY);
+        self.low.clear();
+        self.low.resize(2 * size * a, f64::INFINITY);
+        self.high.clear();
+        self.high.resize(2 * size * a, 0.0);
+        self.share.clear();
+        self.share.resize(2 * size * a, 0.0);
+        self.live.clear();
+        self.live.resize(2 * size, 0);
+        for b in 0..buckets {
+            self.leaf(b, main, a, reference);
+        }
+        for node in (1..size).rev() {
+            self.pull(node, a);
+        }
+    }
+
+    /// Recomputes bucket `b`'s leaf from `main`.
+    fn leaf(&mut self, b: usize, main: &Entries, a: usize, reference: &[f64]) {
+        let node = self.size + b;
+        let holdings = node * a..(node + 1) * a;
+        let (low, high, share) = (
+            &mut self.low[holdings.clone()],
+            &mut self.high[holdings.clone()],
+            &mut self.share[holdings],
+        );
+        let (mut debt, mut live) = (f64::INFINITY, 0);
+        low.fill(f64::INFINITY);
+        high.fill(0.0);
+        share.fill(0.0);
+        for e in b * BUCKET..((b + 1) * BUCKET).min(main.len()) {
+            if main.account[e] == STALE {
+                continue;
+            }
+            debt = debt.min(main.debt[e]);
+            let c = &main.coll[e * a..(e + 1) * a];
+            let top = c
+                .iter()
+                .zip(reference)
+                .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+            for (i, &c) in c.iter().enumerate() {
+                low[i] = low[i].min(c);
+                high[i] = high[i].max(c);
+                if top > 0.0 {
+                    share[i] = share[i].max(c * reference[i] / top);
+                }
+            }
+            live += 1;
+        }
+        self.debt[node] = debt;
+        self.live[node] = live;
+    }
+
+    /// Recomputes `node` from its children; returns whether its bounds changed.
+    fn pull(&mut self, node: usize, a: usize) -> bool {
+        let (l, r) = (2 * node, 2 * node + 1);
+        let debt = self.debt[l].min(self.debt[r]);
+        let mut changed = debt != self.debt[node];
+        self.debt[node] = debt;
+        for i in 0..a {
+            let low = self.low[l * a + i].min(self.low[r * a + i]);
+            let high = self.high[l * a + i].max(self.high[r * a + i]);
+            let share = self.share[l * a + i].max(self.share[r * a + i]);
+            changed |= low != self.low[node * a + i]
+                || high != self.high[node * a + i]
+                || share != self.share[node * a + i];
+            self.low[node * a + i] = low;
+            self.high[node * a + i] = high;
+            self.share[node * a + i] = share;
+        }
+        self.live[node] = self.live[l] + self.live[r];
+        changed
+    }
+
+    /// Updates the tree after the entry at `slot` of `main` became stale.
+    fn kill(&mut self, slot: usize, main: &Entries, a: usize, reference: &[f64]) {
+        let mut node = self.size + slot / BUCKET;
+        self.leaf(slot / BUCKET, main, a, reference);
+        // Up to the first ancestor whose bounds stay the same; above it, only the counts.
+        while node > 1 {
+            node /= 2;
+            if !self.pull(node, a) {
+                break;
+            }
+        }
+        while node > 1 {
+            node /= 2;
+            self.live[node] -= 1;
+        }
+    }
+
+    /// Live entries of `main` in slots `lo..hi`.
+    fn live_in(&self, lo: usize, hi: usize, main: &Entries) -> u64 {
+        let live = |e: &usize| main.account[*e] != STALE;
+        // Whole buckets from the tree, the ends from the entries.
+        let (first, last) = (lo.div_ceil(BUCKET), hi / BUCKET);
+        if first >= last {
+            return (lo..hi).filter(live).count() as u64;
+        }
+        let ends = (lo..first * BUCKET)
+            .chain(last * BUCKET..hi)
+            .filter(live)
+            .count() as u64;
+        let (mut l, mut r) = (first + self.size, last + self.size);
+        let mut sum = ends;
+        while l < r {
+            if l & 1 == 1 {
+                sum += u64::from(self.live[l]);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                sum += u64::from(self.live[r]);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        sum
+    }
+
+    /// The first live slot of `main` in `from..end` that passes `pass(debt, holdings,
+    /// holdings, None)`, where `pass(least debt, least holdings, largest holdings,
+    /// Some(largest shares))` is monotone: a node passes whenever one of its entries does.
+    /// The search climbs from `from`'s bucket to the subtrees on its right, so a slot near
+    /// `from` costs a few nodes.
+    fn find(
+        &self,
+        from: usize,
+        end: usize,
+        main: &Entries,
+        a: usize,
+        pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
+    ) -> Option<usize> {
+        let passes = |node: usize| {
+            let holdings = node * a..(node + 1) * a;
+            pass(
+                self.debt[node],
+                &self.low[holdings.clone()],
+                &self.high[holdings.clone()],
+                Some(&self.share[holdings]),
+            )
+        };
+        // The first passing entry of bucket `b` from slot `lo`, and whether the search
+        // goes on past the bucket.
+        let in_bucket = |b: usize, lo: usize| {
+            let hi = ((b + 1) * BUCKET).min(end);
+            let found = (lo..hi).find(|&e| {
+                let c = &main.coll[e * a..(e + 1) * a];
+                main.account[e] != STALE && pass(main.debt[e], c, c, None)
+            });
+            (found, hi < end)
+        };
+        if from >= end {
+            return None;
+        }
+        let (found, more) = in_bucket(from / BUCKET, from);
+        if found.is_some() || !more {
+            return found;
+        }
+        // `node` covers the buckets `node * width - size ..` (`width` of them).
+        let (mut node, mut width) = (self.size + from / BUCKET, 1);
+        loop {
+            // The next subtree to the right: climb while a right child.
+            while node & 1 == 1 {
+                node >>= 1;
+                width <<= 1;
+            }
+            if node == 0 {
+                return None;
+            }
+            node += 1;
+            if (node * width - self.size) * BUCKET >= end {
+                return None;
+            }
+            if !passes(node) {
+                continue;
+            }
+            // Its first passing entry, if any (a node may pass while none of its entries
+            // does): depth first, left child first.
+            let mut stack = [0; 64];
+            stack[0] = node;
+            let mut top = 1;
+            while top > 0 {
+                top -= 1;
+                let x = stack[top];
+                if x != node && !passes(x) {
+                    continue;
+                }
+                if x >= self.size {
+                    let b = x - self.size;
+                    match in_bucket(b, b * BUCKET) {
+                        (Some(e), _) => return Some(e),
+                        (None, false) => return None,
+                        (None, true) => continue,
+                    }
+                }
+                stack[top] = 2 * x + 1;
+                stack[top + 1] = 2 * x;
+                top += 2;
+            }
+        }
+    }
+}
+
 /// Accounts with one support.
 #[derive(Debug, Clone)]
 struct Group {
+    /// The asset of the largest holding value of the members when they were indexed
+    /// (`assets`: none): a walk of another asset meets few of them.
+    tag: usize,
     /// Assets held with `lt != 0`.
     support: Vec<usize>,
     /// Prices the keys were computed at (every asset).
@@ -87,14 +355,24 @@ struct Group {
     reference_lt: Vec<f64>,
     /// Entries sorted by key.
     main: Entries,
+    /// `main`'s seizure floors and live counts.
+    floors: Floors,
     /// Entries added since the last sort, unsorted.
     dirty: Entries,
     /// Live members (entries not stale).
     live: usize,
-    /// Entries scanned since the last sort that were not needed.
+    /// Entries checked since the last sort that were not needed.
     waste: usize,
-    /// Of those, the ones whose health was computed (the bound let them through).
+    /// Of those, the ones a re-based key would have spared.
     loose: usize,
+    /// The sure region of the last census: `main` slots `zero..sure`.
+    zero: usize,
+    sure: usize,
+    /// `m (1 - MARGIN)` at the last census: `floor * K` bounds a sure entry's `H` below.
+    floor: f64,
+    /// The `main` slots below this (and above `zero`) have had their first liquidatable
+    /// step recorded since the last sort.
+    recorded: usize,
 }
 
 /// Where an account's live entry is.
@@ -111,6 +389,30 @@ const NOWHERE: Loc = Loc {
     slot: 0,
 };
 
+/// A walk's position in one group's sure region.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    /// The first slot not yet taken or skipped.
+    from: usize,
+    /// The next candidate at or after `from` ([`UNKNOWN`]: not searched yet).
+    next: usize,
+    /// The refusal threshold `next` was searched with.
+    hi: f64,
+    /// The least share of the walk's asset an account of that asset can have in this
+    /// group ([`Floors`]), less [`SHARE_MARGIN`].
+    share: f64,
+}
+
+/// What a census found beyond the accounts it passed on one by one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Census {
+    /// The least `H` computed; with the running minimum `min_health` given to
+    /// [`Screen::scan`], `min(min_health, least)` is the minimum over every step so far.
+    pub(crate) least: f64,
+    /// Accounts of the sure regions (liquidatable, with collateral), not passed on.
+    pub(crate) sure: u64,
+}
+
 /// The candidate index of one path's simulation (see the module documentation).
 #[derive(Debug, Clone)]
 pub(crate) struct Screen {
@@ -120,9 +422,14 @@ pub(crate) struct Screen {
     lt: Vec<f64>,
     groups: Vec<Group>,
     loc: Vec<Loc>,
-    /// Buffers of a re-sort.
+    /// Each group's position in the current walk, and the walk's asset.
+    cursors: Vec<Cursor>,
+    walk_asset: usize,
+    /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
+    /// with the entries' places, and the entries that change groups.
     spare: Entries,
-    by_key: Vec<u32>,
+    by_key: Vec<(f64, u32)>,
+    moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
 }
@@ -135,8 +442,11 @@ impl Screen {
             lt: Vec::new(),
             groups: Vec::new(),
             loc: vec![NOWHERE; n],
+            cursors: Vec::new(),
+            walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
+            moved: Entries::default(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
         }
@@ -152,8 +462,6 @@ impl Screen {
             g.main.clear();
             g.dirty.clear();
             g.live = 0;
-            g.waste = 0;
-            g.loose = 0;
         }
         self.loc.fill(NOWHERE);
         for j in 0..n {
@@ -172,8 +480,13 @@ impl Screen {
         let old = self.loc[j];
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
-            let part = if old.dirty { &mut g.dirty } else { &mut g.main };
-            part.account[old.slot as usize] = STALE;
+            if old.dirty {
+                g.dirty.account[old.slot as usize] = STALE;
+            } else {
+                g.main.account[old.slot as usize] = STALE;
+                g.floors
+                    .kill(old.slot as usize, &g.main, self.assets, &g.reference);
+            }
             g.live -= 1;
             self.loc[j] = NOWHERE;
         }
@@ -184,22 +497,40 @@ impl Screen {
         for (i, h) in self.holding.iter_mut().enumerate() {
             *h = coll[i * n + j];
         }
+        self.insert(j, d, p, lt);
+    }
+
+    /// Gives account `j` (debt `d > 0`, collateral `self.holding`) a dirty entry in the
+    /// group of its support and of its largest holding value at prices `p` (thresholds
+    /// `lt`).
+    fn insert(&mut self, j: usize, d: f64, p: &[f64], lt: &[f64]) {
         self.support.clear();
         let holding = &self.holding;
         self.support
             .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
-        let g = match self.groups.iter().position(|g| g.support == self.support) {
+        let tag = largest(holding, p);
+        let found = self
+            .groups
+            .iter()
+            .position(|g| g.tag == tag && g.support == self.support);
+        let g = match found {
             Some(g) => g,
             None => {
                 self.groups.push(Group {
+                    tag,
                     support: self.support.clone(),
                     reference: p.to_vec(),
                     reference_lt: lt.to_vec(),
                     main: Entries::default(),
+                    floors: Floors::default(),
                     dirty: Entries::default(),
                     live: 0,
                     waste: 0,
                     loose: 0,
+                    zero: 0,
+                    sure: 0,
+                    floor: 0.0,
+                    recorded: 0,
                 });
                 self.groups.len() - 1
             }
@@ -223,35 +554,38 @@ impl Screen {
 
     /// Re-sorts group `g`'s live entries by key: with `rebase = Some((p, lt))` the keys are
     /// recomputed at those prices and thresholds, which become the group's reference;
-    /// otherwise they are kept.
+    /// otherwise they are kept. The group's census is emptied.
     fn sort(&mut self, g: usize, rebase: Option<(&[f64], &[f64])>) {
         let a = self.assets;
         let group = &mut self.groups[g];
-        let spare = &mut self.spare;
-        spare.clear();
         if let Some((p, lt)) = rebase {
             group.reference.copy_from_slice(p);
             group.reference_lt.copy_from_slice(lt);
         }
+        // The live entries' keys, each with its place: a slot of `main`, or `main.len()`
+        // plus a slot of `dirty`. A re-base moves the entries whose largest holding value
+        // is no longer the group's tag to their group (set aside in `moved`).
+        let by_key = &mut self.by_key;
+        by_key.clear();
+        self.moved.clear();
+        let base = group.main.len();
         let mut from_main = 0;
-        for part in [&group.main, &group.dirty] {
-            from_main = spare.len();
-            for e in 0..part.len() {
-                if part.account[e] == STALE {
-                    continue;
-                }
+        for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
+            from_main = by_key.len();
+            for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
                 let c = &part.coll[e * a..(e + 1) * a];
                 let k = match rebase {
+                    Some((p, _)) if largest(c, p) != group.tag => {
+                        self.moved.push(0.0, part.account[e], part.debt[e], c);
+                        continue;
+                    }
                     Some((p, lt)) => key(c, part.debt[e], p, lt, &group.support),
                     None => part.key[e],
                 };
-                spare.push(k, part.account[e], part.debt[e], c);
+                by_key.push((k, (offset + e) as u32));
             }
         }
-        let by_key = &mut self.by_key;
-        by_key.clear();
-        by_key.extend(0..spare.len() as u32);
-        let by = |x: &u32, y: &u32| spare.key[*x as usize].total_cmp(&spare.key[*y as usize]);
+        let by = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0);
         if rebase.is_some() {
             by_key.sort_unstable_by(by);
         } else {
@@ -260,48 +594,66 @@ impl Screen {
             by_key[from_main..].sort_unstable_by(by);
             by_key.sort_by(by);
         }
-        let len = spare.len();
-        let main = &mut group.main;
-        main.clear();
-        for (s, &e) in by_key.iter().enumerate() {
-            let e = e as usize;
-            main.push(
-                spare.key[e],
-                spare.account[e],
-                spare.debt[e],
-                &spare.coll[e * a..(e + 1) * a],
+        let len = by_key.len();
+        let spare = &mut self.spare;
+        spare.clear();
+        for (s, &(k, e)) in by_key.iter().enumerate() {
+            let (part, e) = match (e as usize).checked_sub(base) {
+                Some(e) => (&group.dirty, e),
+                None => (&group.main, e as usize),
+            };
+            spare.push(
+                k,
+                part.account[e],
+                part.debt[e],
+                &part.coll[e * a..(e + 1) * a],
             );
-            self.loc[spare.account[e] as usize] = Loc {
+            self.loc[part.account[e] as usize] = Loc {
                 group: g as u32,
                 dirty: false,
                 slot: s as u32,
             };
         }
+        std::mem::swap(&mut group.main, spare);
+        let main = &group.main;
+        group.floors.build(main, a, &group.reference);
         group.dirty.clear();
         group.live = len;
         group.waste = 0;
         group.loose = 0;
+        group.zero = 0;
+        group.sure = 0;
+        group.recorded = 0;
+        if let Some((p, lt)) = rebase {
+            let moved = std::mem::take(&mut self.moved);
+            for e in 0..moved.len() {
+                self.holding
+                    .copy_from_slice(&moved.coll[e * a..(e + 1) * a]);
+                self.insert(moved.account[e] as usize, moved.debt[e], p, lt);
+            }
+            self.moved = moved;
+        }
     }
 
-    /// Computes `H_j = num / D` at prices `p` for every account that may have `H < tau`
-    /// (and some others), with the full pass's operations. Each account with `H < 1` is
-    /// passed to `visit(j, H, D_j, c_j)` (`c_j`: its collateral, one value per asset), in no
-    /// particular order; returns the minimum `H` computed (`+inf` if none), which is the
-    /// step's minimum over all indebted accounts whenever that is below `tau`.
+    /// The census of step `t` at prices `p` and thresholds `lt`, given the running minimum
+    /// health `min_health`: computes `H_j = num / D` with the full pass's operations for
+    /// every account that may have `H < max(min_health, 1)` (and some others), except
+    /// the sure ones (see the module documentation). Each checked account with `H < 1` is
+    /// passed to `visit(j, H, D_j, c_j)` (`c_j`: its collateral, one value per asset), in
+    /// no particular order.
     ///
     /// `debt` and `coll` (asset-major) are the current state, used to re-index every
     /// account when a threshold of `lt` became zero or stopped being zero since the last
     /// re-index.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn scan(
         &mut self,
         debt: &[f64],
         coll: &[f64],
         p: &[f64],
         lt: &[f64],
-        tau: f64,
+        min_health: f64,
         mut visit: impl FnMut(u32, f64, f64, &[f64]),
-    ) -> f64 {
+    ) -> Census {
         let zeros_moved = lt
             .iter()
             .zip(&self.lt)
@@ -310,7 +662,13 @@ impl Screen {
             self.rebuild(debt, coll, p, lt);
         }
         let a = self.assets;
-        let mut step_min = f64::INFINITY;
+        let tau = min_health.max(1.0);
+        let mut census = Census {
+            least: f64::INFINITY,
+            sure: 0,
+        };
+        // Re-sorts first: a re-base may move entries to other groups (their dirty lists),
+        // even to new ones.
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
             if group.waste > REBUILD_FACTOR * group.live.max(16) {
@@ -320,51 +678,269 @@ impl Screen {
                     self.sort(g, None);
                 }
             }
-            let group = &mut self.groups[g];
-            // m(t) = min over the support of (p_i(t) / P_i) (lt_i(t) / LT_i) (1 with an
-            // empty support).
-            let m = match group.support.as_slice() {
-                [] => 1.0,
+        }
+        for group in &mut self.groups {
+            // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
+            // the support (1 with an empty support).
+            let (m, big) = match group.support.as_slice() {
+                [] => (1.0, 1.0),
                 support => support
                     .iter()
                     .map(|&i| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]))
-                    .fold(f64::INFINITY, f64::min),
+                    .fold((f64::INFINITY, 0.0_f64), |(m, big), r| {
+                        (m.min(r), big.max(r))
+                    }),
             };
+            let keys = &group.main.key;
             let threshold = tau / (m * (1.0 - MARGIN));
-            let end = group.main.key.partition_point(|&k| k < threshold);
+            let zero = keys.partition_point(|&k| k <= 0.0);
+            let sure = keys
+                .partition_point(|&k| k < 1.0 / (big * (1.0 + MARGIN)))
+                .max(zero);
+            let end = keys.partition_point(|&k| k < threshold).max(sure);
             let mut exact = Exact {
                 assets: a,
                 support: &group.support,
                 p,
                 lt,
                 tau,
-                threshold,
                 visit: &mut visit,
-                step_min,
+                least: census.least,
                 needed: 0,
                 computed: 0,
             };
-            exact.check(&group.main, end);
-            exact.check(&group.dirty, group.dirty.len());
-            step_min = exact.step_min;
-            let scanned = end + group.dirty.len();
-            group.waste += scanned - exact.needed;
+            exact.check(&group.main, 0..zero);
+            group.waste += zero - exact.needed;
             group.loose += exact.computed - exact.needed;
+            // Dirty entries are checked in full; a merge would have spared each check.
+            exact.check(&group.dirty, 0..group.dirty.len());
+            group.waste += group.dirty.len();
+            // The band is checked in full; a key re-based at the current prices would
+            // have spared each of its checks.
+            exact.check(&group.main, sure..end);
+            group.waste += end - sure;
+            group.loose += end - sure;
+            // The sure region: counted, recorded, and checked only where its lower bound
+            // is below the running minimum (the front of the list).
+            let floor = m * (1.0 - MARGIN);
+            let main = &group.main;
+            for e in zero..sure {
+                if main.account[e] == STALE {
+                    continue;
+                }
+                if floor * main.key[e] >= exact.least.min(min_health) {
+                    break;
+                }
+                let h = health(
+                    &main.coll[e * a..(e + 1) * a],
+                    main.debt[e],
+                    exact.support,
+                    p,
+                    lt,
+                );
+                exact.least = exact.least.min(h);
+            }
+            census.least = exact.least;
+            census.sure += group.floors.live_in(zero, sure, &group.main);
+            group.zero = zero;
+            group.sure = sure;
+            group.floor = floor;
         }
-        step_min
+        census
+    }
+
+    /// Sets `first[j] = t` for each sure account `j` of the last census (step `t`) that is
+    /// not yet recorded since its group's last sort, unless already set.
+    pub(crate) fn record(&mut self, t: u32, first: &mut [u32]) {
+        for group in &mut self.groups {
+            for e in group.recorded.max(group.zero)..group.sure {
+                let j = group.main.account[e];
+                if j != STALE && first[j as usize] == u32::MAX {
+                    first[j as usize] = t;
+                }
+            }
+            group.recorded = group.recorded.max(group.sure);
+        }
+    }
+
+    /// Starts a walk of asset `k`'s accounts over the sure regions of the last census, at
+    /// prices `p`.
+    pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
+        self.walk_asset = k;
+        self.cursors.clear();
+        self.cursors.extend(self.groups.iter().map(|g| {
+            let ratio = |i: usize| p[i] / g.reference[i];
+            let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
+            Cursor {
+                from: g.zero,
+                next: UNKNOWN,
+                hi: f64::NAN,
+                share: r / ratio(k) * (1.0 - SHARE_MARGIN),
+            }
+        }));
+    }
+
+    /// The least lower bound of `H` over the walk's next candidates, and the group that
+    /// holds it (`None` when no candidate is left). A candidate is a sure entry not yet
+    /// taken whose subtree may hold an account of the walk's asset (by the shares) and
+    /// passes `seizure(least debt, least holdings, largest holdings) < hi`: `seizure` must
+    /// bound below the seizure of any account of the walk's asset with at least that debt
+    /// and holdings between those bounds (`+inf` when none can be of that asset), and
+    /// every seizure `>= hi` must be refused from now to the end of the walk (an entry
+    /// skipped is never visited again).
+    pub(crate) fn frontier(
+        &mut self,
+        hi: f64,
+        seizure: &impl Fn(f64, &[f64], &[f64]) -> f64,
+    ) -> Option<(f64, usize)> {
+        let a = self.assets;
+        let k = self.walk_asset;
+        let pass = |least: f64| {
+            move |d: f64, low: &[f64], high: &[f64], share: Option<&[f64]>| {
+                share.is_none_or(|x| x[k] >= least) && seizure(d, low, high) < hi
+            }
+        };
+        loop {
+            // The least bound over the groups' next candidates. A candidate found at an
+            // earlier threshold is at or before the current one (the entries between were
+            // refused then), so its bound is not larger: only the least needs a refresh.
+            let mut best: Option<(f64, usize)> = None;
+            for (g, (group, cursor)) in self.groups.iter().zip(&mut self.cursors).enumerate() {
+                if cursor.from >= group.sure {
+                    continue;
+                }
+                if cursor.next == UNKNOWN {
+                    match group.floors.find(
+                        cursor.from,
+                        group.sure,
+                        &group.main,
+                        a,
+                        &pass(cursor.share),
+                    ) {
+                        Some(e) => {
+                            cursor.next = e;
+                            cursor.hi = hi;
+                        }
+                        None => {
+                            cursor.from = group.sure; // Exhausted for the rest of the walk.
+                            continue;
+                        }
+                    }
+                }
+                let bound = group.floor * group.main.key[cursor.next];
+                if best.is_none_or(|(b, _)| bound < b) {
+                    best = Some((bound, g));
+                }
+            }
+            let (bound, g) = best?;
+            let (group, cursor) = (&self.groups[g], &mut self.cursors[g]);
+            if cursor.hi == hi {
+                return Some((bound, g));
+            }
+            match group
+                .floors
+                .find(cursor.next, group.sure, &group.main, a, &pass(cursor.share))
+            {
+                Some(e) => {
+                    cursor.next = e;
+                    cursor.hi = hi;
+                }
+                None => cursor.from = group.sure,
+            }
+        }
+    }
+
+    /// Takes group `g`'s next candidate (found by [`Screen::frontier`]): its account, exact
+    /// `H` at prices `p` and thresholds `lt` (the census's), debt and collateral.
+    pub(crate) fn materialize(
+        &mut self,
+        g: usize,
+        p: &[f64],
+        lt: &[f64],
+    ) -> (u32, f64, f64, &[f64]) {
+        let a = self.assets;
+        let cursor = &mut self.cursors[g];
+        let e = cursor.next;
+        cursor.from = e + 1;
+        cursor.next = UNKNOWN;
+        let group = &self.groups[g];
+        let main = &group.main;
+        let c = &main.coll[e * a..(e + 1) * a];
+        let d = main.debt[e];
+        (main.account[e], health(c, d, &group.support, p, lt), d, c)
+    }
+
+    /// Whether `f(j)` holds for a live sure account `j` of the last census whose `H` may be
+    /// below `below`.
+    pub(crate) fn any_sure(&self, below: f64, mut f: impl FnMut(u32) -> bool) -> bool {
+        self.groups.iter().any(|group| {
+            let main = &group.main;
+            (group.zero..group.sure)
+                .take_while(|&e| group.floor * main.key[e] < below)
+                .any(|e| main.account[e] != STALE && f(main.account[e]))
+        })
     }
 }
 
-/// The exact health check of a scan's candidates.
+/// The index built at a path's first step, kept with what it was built from: paths that
+/// start from the same book, prices and thresholds (every path of a scenario) copy it
+/// instead of re-indexing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    debt: Vec<f64>,
+    coll: Vec<f64>,
+    p: Vec<f64>,
+    lt: Vec<f64>,
+    screen: Option<Screen>,
+}
+
+impl Start {
+    /// Sets `screen` to the index of every account with debt at prices `p` and thresholds
+    /// `lt` (as [`Screen::rebuild`] would), from the kept one when the inputs are the same
+    /// bit for bit.
+    pub(crate) fn index(
+        &mut self,
+        screen: &mut Screen,
+        debt: &[f64],
+        coll: &[f64],
+        p: &[f64],
+        lt: &[f64],
+    ) {
+        let same = |x: &[f64], y: &[f64]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        if let Some(kept) = &self.screen
+            && same(&self.debt, debt)
+            && same(&self.coll, coll)
+            && same(&self.p, p)
+            && same(&self.lt, lt)
+        {
+            screen.clone_from(kept);
+            return;
+        }
+        screen.rebuild(debt, coll, p, lt);
+        for (kept, x) in [
+            (&mut self.debt, debt),
+            (&mut self.coll, coll),
+            (&mut self.p, p),
+            (&mut self.lt, lt),
+        ] {
+            kept.clear();
+            kept.extend_from_slice(x);
+        }
+        self.screen = Some(screen.clone());
+    }
+}
+
+/// The exact health check of a census's candidates.
 struct Exact<'a, F> {
     assets: usize,
     support: &'a [usize],
     p: &'a [f64],
     lt: &'a [f64],
     tau: f64,
-    threshold: f64,
     visit: &'a mut F,
-    step_min: f64,
+    least: f64,
     /// Candidates found with `H < tau`.
     needed: usize,
     /// Candidates whose health was computed.
@@ -372,24 +948,17 @@ struct Exact<'a, F> {
 }
 
 impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
-    /// Checks the first `len` entries of `part` whose key passes the threshold.
-    fn check(&mut self, part: &Entries, len: usize) {
+    /// Checks the live entries of `part` in `range`.
+    fn check(&mut self, part: &Entries, range: std::ops::Range<usize>) {
         let a = self.assets;
-        for e in 0..len {
-            if part.key[e] >= self.threshold || part.account[e] == STALE {
+        for e in range {
+            if part.account[e] == STALE {
                 continue;
             }
             let c = &part.coll[e * a..(e + 1) * a];
-            // The full pass's sum over every asset with `lt != 0`, in asset order, without
-            // the assets outside the support: their terms are zeros, which leave the sum's
-            // bits unchanged.
-            let mut num = 0.0;
-            for &i in self.support {
-                num += c[i] * self.p[i] * self.lt[i];
-            }
             let d = part.debt[e];
-            let h = num / d;
-            self.step_min = self.step_min.min(h);
+            let h = health(c, d, self.support, self.p, self.lt);
+            self.least = self.least.min(h);
             self.needed += usize::from(h < self.tau);
             self.computed += 1;
             if h < 1.0 {
@@ -397,6 +966,32 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
             }
         }
     }
+}
+
+/// `H = num / d` of an account with collateral `c` (every asset) and debt `d` at prices
+/// `p` and thresholds `lt`: the full pass's sum over every asset with `lt != 0`, in asset
+/// order, without the assets outside the support `support`: their terms are zeros, which
+/// leave the sum's bits unchanged.
+fn health(c: &[f64], d: f64, support: &[usize], p: &[f64], lt: &[f64]) -> f64 {
+    let mut num = 0.0;
+    for &i in support {
+        num += c[i] * p[i] * lt[i];
+    }
+    num / d
+}
+
+/// The asset of the largest holding value `c_i p_i` (ties to the lowest index), or
+/// `c.len()` without collateral: rule 3's seized asset.
+fn largest(c: &[f64], p: &[f64]) -> usize {
+    let mut k = c.len();
+    let mut held = 0.0;
+    for (i, (&ci, &pi)) in c.iter().zip(p).enumerate() {
+        if ci * pi > held {
+            held = ci * pi;
+            k = i;
+        }
+    }
+    k
 }
 
 /// `K = H` at prices `p` of an account with collateral `c` (every asset) and debt `d`, or
@@ -420,10 +1015,14 @@ fn key(c: &[f64], d: f64, p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
 mod tests {
     use super::*;
 
-    /// Brute force: every account with `H < tau` is reported with its exact `H`, across
-    /// price moves, liquidation-like updates and re-sorts.
+    /// Brute force, across price moves, liquidation-like updates and re-sorts: every
+    /// account with `H < 1` is either passed on with its exact `H` or in a sure region
+    /// (counted, recorded once), and the minimum is exact where it matters; a walk with a
+    /// shrinking gate threshold takes sure accounts in exact `(H, account)` order, never
+    /// skips one the threshold still admits, and `any_sure` offers every sure account
+    /// below its bound.
     #[test]
-    fn scan_finds_every_account_below_tau() {
+    fn census_and_walk_agree_with_brute_force() {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let (n, a) = (500, 3);
@@ -444,48 +1043,144 @@ mod tests {
         let mut health = vec![0.0; n];
         let mut order = Vec::new();
         let mut seen = vec![(0.0, vec![0.0; a]); n];
-        for step in 0..300 {
+        let mut first = vec![u32::MAX; n];
+        let mut want_first = vec![u32::MAX; n];
+        let mut pending: Vec<(f64, u32)> = Vec::new();
+        // Sure accounts, those taken by walks and those skipped, over all steps.
+        let (mut sure_total, mut taken_total, mut skipped_total) = (0, 0, 0);
+        for step in 0..300u32 {
             if step == 150 {
                 lt = vec![0.7, 0.0, 0.5]; // New zeros: the index is rebuilt.
             }
             if step > 200 {
-                lt[0] = 0.5 + 0.3 * (step as f64 * 0.7).sin().abs(); // Moving thresholds.
+                lt[0] = 0.5 + 0.3 * (f64::from(step) * 0.7).sin().abs(); // Moving thresholds.
             }
             for x in &mut p[..2] {
                 *x *= (rng.random_range(-0.05..0.05_f64)).exp();
             }
-            let tau = if step % 3 == 0 { 1.0 } else { 1.3 };
+            let min_health = if step % 3 == 0 { 0.9 } else { 1.3 };
             order.clear();
-            let min = screen.scan(&debt, &coll, &p, &lt, tau, |j, h, d, c| {
+            let census = screen.scan(&debt, &coll, &p, &lt, min_health, |j, h, d, c| {
                 health[j as usize] = h;
                 seen[j as usize] = (d, c.to_vec());
                 order.push(j);
             });
+            let exact = |j: usize| {
+                let mut num = 0.0;
+                for i in 0..a {
+                    if lt[i] != 0.0 {
+                        num += coll[i * n + j] * p[i] * lt[i];
+                    }
+                }
+                num / debt[j]
+            };
+            let copy = |j: usize| (debt[j], (0..a).map(|i| coll[i * n + j]).collect::<Vec<_>>());
+            let mut sure = Vec::new();
+            for g in &screen.groups {
+                let live = (g.zero..g.sure).map(|e| g.main.account[e]);
+                sure.extend(live.filter(|&j| j != STALE));
+            }
+            assert_eq!(census.sure, sure.len() as u64, "step {step}");
             let mut want = Vec::new();
             let mut want_min = f64::INFINITY;
-            for j in 0..n {
-                if debt[j] > 0.0 {
-                    let mut num = 0.0;
-                    for i in 0..a {
-                        if lt[i] != 0.0 {
-                            num += coll[i * n + j] * p[i] * lt[i];
-                        }
-                    }
-                    let h = num / debt[j];
-                    want_min = want_min.min(h);
-                    if h < 1.0 {
-                        want.push(j as u32);
+            for j in (0..n).filter(|&j| debt[j] > 0.0) {
+                let h = exact(j);
+                want_min = want_min.min(h);
+                if h < 1.0 {
+                    want.push(j as u32);
+                    if !sure.contains(&(j as u32)) {
                         assert_eq!(health[j].to_bits(), h.to_bits());
-                        let c: Vec<f64> = (0..a).map(|i| coll[i * n + j]).collect();
-                        assert_eq!(seen[j], (debt[j], c), "account {j}'s copy");
+                        assert_eq!(seen[j], copy(j), "account {j}'s copy");
+                    }
+                    if want_first[j] == u32::MAX {
+                        want_first[j] = step;
                     }
                 }
             }
-            order.sort_unstable();
-            assert_eq!(order, want, "step {step}");
-            if want_min < tau {
-                assert_eq!(min.to_bits(), want_min.to_bits());
+            let mut found: Vec<u32> = order.iter().chain(&sure).copied().collect();
+            found.sort_unstable();
+            assert_eq!(found, want, "step {step}");
+            assert_eq!(
+                census.least.min(min_health).to_bits(),
+                want_min.min(min_health).to_bits()
+            );
+            // The census records the sure accounts; the caller, the others.
+            screen.record(step, &mut first);
+            for &j in &order {
+                if first[j as usize] == u32::MAX {
+                    first[j as usize] = step;
+                }
             }
+            assert_eq!(first, want_first, "step {step}");
+
+            // A walk of asset 0 or 1: an account of the asset is one whose holding value
+            // c_i p_i is the largest, and its seizure is min(0.525 D, c_i p_i); the gate's
+            // threshold starts near the median seizure and shrinks after each account taken.
+            let k = (step % 2) as usize;
+            let held = |c: &[f64]| c.iter().zip(&p).fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+            let least = |d: f64, low: &[f64], high: &[f64]| {
+                let top = high[k] * p[k];
+                if top > 0.0 && top >= held(low) {
+                    (0.5 * d * 1.05).min(held(low))
+                } else {
+                    f64::INFINITY
+                }
+            };
+            let of_k = |c: &[f64]| c[k] * p[k] > 0.0 && c[k] * p[k] >= held(c);
+            let mut hi = rng.random_range(0.0..1500.0);
+            let mut taken: Vec<(f64, u32)> = Vec::new();
+            screen.start_walk(k, &p);
+            pending.clear();
+            loop {
+                let frontier = screen.frontier(hi, &least);
+                let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
+                match (pending.last(), frontier) {
+                    (Some(&(h, j)), _) if h < bound => {
+                        pending.pop();
+                        taken.push((h, j));
+                        hi *= rng.random_range(0.8..1.0);
+                    }
+                    (_, Some((_, g))) => {
+                        let (j, h, d, c) = screen.materialize(g, &p, &lt);
+                        assert!(sure.contains(&j));
+                        assert_eq!(h.to_bits(), exact(j as usize).to_bits());
+                        assert_eq!((d, c.to_vec()), copy(j as usize));
+                        if of_k(c) {
+                            let at = pending.partition_point(|&(x, y)| (x, y) > (h, j));
+                            pending.insert(at, (h, j));
+                        }
+                    }
+                    (_, None) => break,
+                }
+            }
+            assert!(taken.windows(2).all(|w| w[0] < w[1]), "step {step}: order");
+            sure_total += sure.len();
+            taken_total += taken.len();
+            skipped_total += sure
+                .iter()
+                .filter(|&&j| !taken.iter().any(|x| x.1 == j))
+                .count();
+            for &j in &sure {
+                let (d, c) = copy(j as usize);
+                let is_taken = taken.iter().any(|x| x.1 == j);
+                if of_k(&c) && least(d, &c, &c) < hi {
+                    assert!(is_taken, "step {step}: {j} skipped");
+                }
+                if !of_k(&c) {
+                    assert!(!is_taken, "step {step}: {j} is not of asset {k}");
+                }
+            }
+            // Every sure account below the bound is offered.
+            let mut offered = Vec::new();
+            screen.any_sure(0.6, |j| {
+                offered.push(j);
+                false
+            });
+            for &j in &sure {
+                assert!(exact(j as usize) >= 0.6 || offered.contains(&j));
+            }
+            assert!(offered.iter().all(|j| sure.contains(j)));
+
             // Change a few accounts as liquidations would.
             for _ in 0..5 {
                 let j = rng.random_range(0..n);
@@ -501,5 +1196,6 @@ mod tests {
                 screen.update(j, &debt, &coll, &p, &lt);
             }
         }
+        assert!(sure_total > 1000 && taken_total > 100 && skipped_total > 100);
     }
 }
