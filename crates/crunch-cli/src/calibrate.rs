@@ -119,10 +119,10 @@ struct Models {
 pub fn run(args: &CalibrateArgs) -> Result<()> {
     let e = estimate(args)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&e, args))?);
+        outln!("{}", serde_json::to_string_pretty(&to_json(&e, args))?);
     } else {
-        print!("{}", summary(&e, args));
-        print!("{}", snippet(&e, args));
+        out!("{}", summary(&e, args));
+        out!("{}", snippet(&e, args));
     }
     Ok(())
 }

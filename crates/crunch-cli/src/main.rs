@@ -10,6 +10,28 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Writes to standard output. When the reader has gone (`crunch validate s.toml | head`)
+/// the program ends quietly with success, as `print!` would instead panic.
+fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        panic!("failed printing to stdout: {e}");
+    }
+}
+
+/// `print!` through [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`write_out`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod calibrate;
 
 /// Stress-test margin and collateral policies of lending protocols on Monte Carlo and
@@ -33,7 +55,7 @@ enum Command {
     Run {
         /// Scenario file (TOML; see scenarios/README.md).
         scenario: PathBuf,
-        /// Output directory [default: results/<scenario name>].
+        /// Output directory [default: results/SCENARIO-NAME].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Worker threads [default: every core]. Results are identical for any value.
@@ -76,7 +98,7 @@ enum Command {
         /// of the run's (path, policy) units in output order (so sweep variants are split
         /// too), with the same per-path random streams as the whole run. Its files carry
         /// `crunch.shard = "I/N"`; `crunch merge` joins the N shard directories.
-        /// [default OUT: results/<scenario name>.shard-I-of-N]
+        /// [default OUT: results/SCENARIO-NAME.shard-I-of-N]
         #[arg(long, value_name = "I/N")]
         shard: Option<crunch_io::Shard>,
         /// Refuse to start when the estimated output (every Parquet file; `crunch validate`
@@ -100,7 +122,7 @@ enum Command {
         force: bool,
     },
     /// Add finished runs (output directories of `crunch run` or `crunch merge`) to a
-    /// hive-partitioned Parquet dataset, DATASET/<table>/scenario=<S>/policy=<P>/part-0.parquet
+    /// hive-partitioned Parquet dataset, DATASET/TABLE/scenario=S/policy=P/part-0.parquet
     /// (percent-encoded names), which polars, pyarrow and DuckDB read as one table per output
     /// file. Shards must be merged first.
     Dataset {
@@ -283,7 +305,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             };
             let stats = run_scenario(&prepared, &options)?;
             let s = &prepared.scenario;
-            println!(
+            outln!(
                 "scenario `{}`: {} paths x {} steps, {} accounts, seed {}",
                 s.name,
                 s.paths,
@@ -294,7 +316,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             if let Some(k) = shard {
                 let policies = s.policies.len() as u64;
                 let r = k.units(s.paths * policies);
-                println!(
+                outln!(
                     "shard {k}: units {}..{} of {} ({} paths x {} policies), paths {}..{}",
                     r.start,
                     r.end,
@@ -305,29 +327,29 @@ fn dispatch(cli: Cli) -> Result<()> {
                     r.end.div_ceil(policies)
                 );
             }
-            print!("{}", render_table(&stats));
+            out!("{}", render_table(&stats));
             if s.derivatives.is_some() {
-                println!(
+                outln!(
                     "derivatives book, per margin mode (USD; cap. eff. = gross notional / initial requirement):"
                 );
-                print!(
+                out!(
                     "{}",
                     crunch_cli::render_deriv_table(&crunch_cli::deriv_stats(&out)?)
                 );
             }
-            println!("results in {}", out.join("summary.parquet").display());
+            outln!("results in {}", out.join("summary.parquet").display());
             if report {
                 for line in crunch_cli::report_after_run(&out)? {
-                    println!("{line}");
+                    outln!("{line}");
                 }
             }
             Ok(())
         }
         Command::Merge { shards, out, force } => {
             let merged = crunch_io::merge_shards(&shards, &out, force)?;
-            println!("merged {} shards into {}:", merged.shards, out.display());
+            outln!("merged {} shards into {}:", merged.shards, out.display());
             for (name, rows) in &merged.files {
-                println!("  {name}: {rows} rows");
+                outln!("  {name}: {rows} rows");
             }
             Ok(())
         }
@@ -337,14 +359,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             force,
         } => {
             let added = crunch_io::add_to_dataset(&results, &out, force)?;
-            println!("dataset {}:", out.display());
+            outln!("dataset {}:", out.display());
             for run in &added {
                 let tables: Vec<String> = run
                     .tables
                     .iter()
                     .map(|(table, rows)| format!("{table} {rows} rows"))
                     .collect();
-                println!(
+                outln!(
                     "  scenario `{}` ({} policies) from {}: {}{}",
                     run.scenario,
                     run.policies.len(),
@@ -371,7 +393,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 force,
             };
             let (markdown, dir) = crunch_cli::report_results(&results, &options)?;
-            print!("{markdown}");
+            out!("{markdown}");
             eprintln!("report in {}", dir.display());
             Ok(())
         }
@@ -389,7 +411,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 force,
             };
             for line in crunch_cli::plot_results(&results, &options)?.1 {
-                println!("{line}");
+                outln!("{line}");
             }
             Ok(())
         }
@@ -406,7 +428,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 accounts: accounts.map(|n| n as usize),
                 threads: threads.map(|t| t as usize),
             })?;
-            println!(
+            outln!(
                 "b1: {} paths x {} steps x {} accounts x {} policies in {:.3} s on {} threads \
                  ({} cores): {:.3e} account-steps/s",
                 report.paths,
@@ -418,7 +440,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 report.cores,
                 report.account_steps_per_s
             );
-            println!("{}", report.json());
+            outln!("{}", report.json());
             Ok(())
         }
         Command::Paths {
@@ -435,7 +457,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 force,
             };
             let w = crunch_cli::write_paths(&scenario, &options)?;
-            println!(
+            outln!(
                 "scenario `{}` ({} source): {} paths x {} steps x {} assets, {} rows in {}",
                 w.scenario,
                 w.source,
@@ -454,7 +476,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         } => {
             let p = prepare(&scenario, Overrides::default())?;
             let s = &p.scenario;
-            println!(
+            outln!(
                 "ok: scenario `{}` ({}): {} assets, {} accounts, {} policies, {} paths x {} steps",
                 s.name,
                 scenario.display(),
@@ -466,7 +488,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             );
             if let (Some(d), Some(book)) = (&s.derivatives, &p.deriv_book) {
                 let modes: Vec<String> = d.modes(&s.policies).iter().map(|m| m.name()).collect();
-                println!(
+                outln!(
                     "derivatives: {} accounts under {} modes ({})",
                     book.accounts().len(),
                     modes.len(),
@@ -474,14 +496,14 @@ fn dispatch(cli: Cli) -> Result<()> {
                 );
             }
             let estimate = estimate_run(&p, s.paths * s.policies.len() as u64);
-            print!(
+            out!(
                 "estimated output of `crunch run` (refused above --max-output, default 10GB):\n{estimate}"
             );
             if pilot_paths > 0 {
                 let threads = threads.map_or_else(rayon::current_num_threads, |t| t as usize);
                 let time = estimate_time(&p, s.paths, pilot_paths, threads)
                     .with_context(|| format!("the timed pilot of {}", scenario.display()))?;
-                println!("estimated time of `crunch run`: {time}");
+                outln!("estimated time of `crunch run`: {time}");
             }
             Ok(())
         }

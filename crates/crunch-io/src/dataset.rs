@@ -342,8 +342,8 @@ fn write_table(run: &RunDir, table: &str, staging: &Path) -> Result<u64, IoError
 /// Adds the runs in the result directories `results` (each the output directory of
 /// `crunch run` or `crunch merge`) to the hive-partitioned dataset `dataset`, creating it
 /// when missing: for every table the run wrote, one
-/// `<table>/scenario=<S>/policy=<P>/part-0.parquet` per policy of its summary (see the
-/// [module documentation](self)). Identical inputs give identical bytes.
+/// `<table>/scenario=<S>/policy=<P>/part-0.parquet` per policy of its summary, for
+/// `<table>` one of [`DATASET_TABLES`]. Identical inputs give identical bytes.
 ///
 /// Refuses, naming the directory at fault and writing nothing: a directory without
 /// `summary.parquet` or `crunch.scenario_name`, a shard (`crunch.shard`; merge the shards
