@@ -137,20 +137,6 @@ fn one_chain_gives_the_summary_of_the_static_policy() {
 #[test]
 fn multichain_outputs_do_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let prepared = prepare(
-        &shipped(),
-        Overrides {
-            paths: Some(4),
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
-    let run = |threads: usize| {
-        let out = dir.path().join(format!("t{threads}"));
-        let mut options = RunOptions::new(out.clone());
-        options.threads = Some(threads);
-        run_scenario(&prepared, &options).unwrap();
-        common::files(&out)
-    };
+    let run = |threads| common::files_on_threads(&shipped(), 4, dir.path(), threads);
     assert_eq!(run(1), run(2));
 }

@@ -148,21 +148,7 @@ fn tiers_lend_more_and_the_lagging_high_tier_costs_bad_debt() {
 #[test]
 fn tiered_outputs_do_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let prepared = prepare(
-        &shipped(),
-        Overrides {
-            paths: Some(4),
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
-    let run = |threads: usize| {
-        let out = dir.path().join(format!("t{threads}"));
-        let mut options = RunOptions::new(out.clone());
-        options.threads = Some(threads);
-        run_scenario(&prepared, &options).unwrap();
-        common::files(&out)
-    };
+    let run = |threads| common::files_on_threads(&shipped(), 4, dir.path(), threads);
     let one = run(1);
     assert!(one.iter().any(|(name, _)| name == "tiers.parquet"));
     assert_eq!(one, run(2));

@@ -53,6 +53,29 @@ pub fn run_args<'a>(
     args
 }
 
+/// Runs `scenario` with `paths` paths on `threads` threads (in process) into
+/// `dir/t{threads}`, and returns the files it wrote.
+pub fn files_on_threads(
+    scenario: &Path,
+    paths: u64,
+    dir: &Path,
+    threads: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let prepared = crunch_cli::prepare(
+        scenario,
+        crunch_cli::Overrides {
+            paths: Some(paths),
+            ..crunch_cli::Overrides::default()
+        },
+    )
+    .unwrap();
+    let out = dir.join(format!("t{threads}"));
+    let mut options = crunch_cli::RunOptions::new(out.clone());
+    options.threads = Some(threads);
+    crunch_cli::run_scenario(&prepared, &options).unwrap();
+    files(&out)
+}
+
 /// Every file of `dir`, by name (sorted), with its bytes.
 pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = fs::read_dir(dir)
