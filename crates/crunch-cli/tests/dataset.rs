@@ -197,3 +197,20 @@ fn two_runs_read_back_as_one_table_and_clashes_are_refused() {
     );
     assert!(!other.exists());
 }
+
+/// A run with reputation tiers adds its `tiers` table: one partition per policy, the
+/// rows of `tiers.parquet`.
+#[test]
+fn the_tiers_of_a_reputation_run_are_a_table_of_the_dataset() {
+    let root = tempfile::tempdir().unwrap();
+    let tiers = root.path().join("tiers");
+    ok(run("reputation-tiers", "3", &tiers, &[]));
+    let ds = root.path().join("dataset");
+    let stdout = ok(dataset(&[&tiers], &ds, &[]));
+    assert!(stdout.contains("tiers 18 rows"), "{stdout}");
+    let expected = concatenated(&[&tiers], "tiers.parquet");
+    let columns = expected.get_column_names_owned();
+    let keys = ["scenario", "policy", "path", "tier"];
+    let got = read_table(&ds.join("tiers"), &columns);
+    assert!(sorted(got, &keys).equals_missing(&sorted(expected, &keys)));
+}

@@ -25,7 +25,7 @@ use crate::shard::SHARD_KEY;
 
 /// The tables of a dataset, one per output file of a run (`<table>.parquet`), in the order
 /// they are written.
-pub const DATASET_TABLES: [&str; 4] = ["summary", "timeseries", "events", "health"];
+pub const DATASET_TABLES: [&str; 5] = ["summary", "timeseries", "events", "health", "tiers"];
 
 /// The name of the data file of every partition.
 pub const PART_FILE: &str = "part-0.parquet";
