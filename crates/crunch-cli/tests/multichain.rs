@@ -112,16 +112,8 @@ fn one_chain_gives_the_summary_of_the_static_policy() {
     let summary = |name: &str, text: &str| {
         let scenario = dir.path().join(format!("{name}.toml"));
         fs::write(&scenario, text).unwrap();
-        let prepared = prepare(
-            &scenario,
-            Overrides {
-                paths: Some(4),
-                ..Overrides::default()
-            },
-        )
-        .unwrap();
         let out = dir.path().join(name);
-        let stats = run_scenario(&prepared, &RunOptions::new(out.clone())).unwrap();
+        let stats = common::run_in_process(&scenario, 4, &out, None);
         assert!(stats.iter().all(|s| s.mean_liquidations > 0.0));
         read_parquet(&out.join("summary.parquet"))
             .batches

@@ -105,15 +105,14 @@ impl MarketState {
         self.time
     }
 
-    /// The same state with every price replaced by `prices` (one per asset, `> 0`).
-    pub(crate) fn with_prices(&self, prices: Vec<f64>) -> Self {
-        debug_assert_eq!(prices.len(), self.prices.len());
-        Self {
-            prices,
-            vols: self.vols.clone(),
-            rate: self.rate,
-            time: self.time,
-        }
+    /// Becomes `base` with the price of every asset `i` replaced by `price(i)` (`> 0`),
+    /// keeping its own buffers.
+    pub(crate) fn move_from(&mut self, base: &MarketState, price: impl Fn(usize) -> f64) {
+        self.prices.clear();
+        self.prices.extend((0..base.prices.len()).map(price));
+        self.vols.clone_from(&base.vols);
+        self.rate = base.rate;
+        self.time = base.time;
     }
 
     /// The same state with asset `asset`'s price multiplied by `1 + price_move` and its

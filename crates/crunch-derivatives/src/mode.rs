@@ -184,7 +184,7 @@ impl<'a> ModeState<'a> {
         if let (MarginMode::Simulated { moves, .. }, Some((shocks, states))) =
             (&self.mode, &mut self.simulated)
         {
-            *states = moves.states(m, shocks);
+            moves.move_states(m, shocks, states);
         }
     }
 
@@ -241,9 +241,11 @@ impl<'a> ModeState<'a> {
                     .simulated
                     .as_ref()
                     .expect("a simulated mode starts its sample");
+                let [initial, maintenance] =
+                    moves.requirements(unit, m, states, [*initial, *maintenance])?;
                 Ok(Requirement {
-                    initial: moves.requirement(unit, m, states, *initial)?,
-                    maintenance: moves.requirement(unit, m, states, *maintenance)?,
+                    initial,
+                    maintenance,
                 })
             }
             (MarginMode::Policy(_), Some((_, terms))) => policy_requirement(unit, m, terms),

@@ -107,40 +107,58 @@ impl SimulatedMoves {
     /// The market states of the sample's scenarios at `m` (`shocks` from
     /// [`SimulatedMoves::shocks`] for `m`'s asset count).
     pub fn states(&self, m: &MarketState, shocks: &[f64]) -> Vec<MarketState> {
-        let a = m.assets();
-        shocks
-            .chunks_exact(a)
-            .map(|z| {
-                let moved = (0..a).map(|i| {
-                    let s = m.vols()[i];
-                    m.prices()[i]
-                        * (s * self.horizon.sqrt() * z[i] - 0.5 * s * s * self.horizon).exp()
-                });
-                m.with_prices(moved.collect())
-            })
-            .collect()
+        let mut states = Vec::new();
+        self.move_states(m, shocks, &mut states);
+        states
     }
 
-    /// The requirement of `account` at `m` at confidence `alpha` in `(0, 1)`, over the
-    /// scenario `states` of [`SimulatedMoves::states`] at `m`.
-    pub fn requirement(
+    /// [`SimulatedMoves::states`] into `states`, reusing its buffers (a simulation calls
+    /// it at every step).
+    pub(crate) fn move_states(
+        &self,
+        m: &MarketState,
+        shocks: &[f64],
+        states: &mut Vec<MarketState>,
+    ) {
+        let a = m.assets();
+        states.resize_with(shocks.len() / a, || m.clone());
+        // Per asset `sigma sqrt(h)` and the drift correction `sigma^2 h / 2`, once a step.
+        let scale: Vec<(f64, f64)> = m
+            .vols()
+            .iter()
+            .map(|&s| (s * self.horizon.sqrt(), 0.5 * s * s * self.horizon))
+            .collect();
+        for (state, z) in states.iter_mut().zip(shocks.chunks_exact(a)) {
+            state.move_from(m, |i| {
+                m.prices()[i] * (scale[i].0 * z[i] - scale[i].1).exp()
+            });
+        }
+    }
+
+    /// The requirements of `account` at `m` at each confidence of `alphas` (in `(0, 1)`),
+    /// from one P&L sample over the scenario `states` of [`SimulatedMoves::states`] at `m`.
+    pub fn requirements<const K: usize>(
         &self,
         account: &Account,
         m: &MarketState,
         states: &[MarketState],
-        alpha: f64,
-    ) -> Result<f64, DerivError> {
+        alphas: [f64; K],
+    ) -> Result<[f64; K], DerivError> {
         let now = account.value(m)?.equity;
         let pnl = states
             .iter()
             .map(|s| Ok(account.value(s)?.equity - now))
             .collect::<Result<Vec<f64>, DerivError>>()?;
-        let tail = var_es(&pnl, alpha)?;
-        Ok(match self.measure {
-            TailMeasure::Var => tail.var,
-            TailMeasure::Es => tail.es,
+        let mut out = [0.0; K];
+        for (r, alpha) in out.iter_mut().zip(alphas) {
+            let tail = var_es(&pnl, alpha)?;
+            *r = match self.measure {
+                TailMeasure::Var => tail.var,
+                TailMeasure::Es => tail.es,
+            }
+            .max(0.0);
         }
-        .max(0.0))
+        Ok(out)
     }
 }
 
@@ -190,14 +208,14 @@ mod tests {
         losses.sort_unstable_by(f64::total_cmp);
         let want = losses[989]; // k = ceil(1000 * 0.99) = 990: the 990th smallest.
         let states = moves.states(&m, &z);
-        let got = moves.requirement(&a, &m, &states, 0.99).unwrap();
+        let got = moves.requirements(&a, &m, &states, [0.99]).unwrap()[0];
         assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
         // ES at the same level is at least VaR; twice the size needs twice the margin.
         let es = SimulatedMoves::new(1000, h, 1.0, TailMeasure::Es).unwrap();
-        let es_req = es.requirement(&a, &m, &states, 0.99).unwrap();
+        let es_req = es.requirements(&a, &m, &states, [0.99]).unwrap()[0];
         assert!(es_req >= got);
         let b = Account::new("b", 1000.0, vec![Position::perp(0, 4.0, 100.0)]).unwrap();
-        let twice = moves.requirement(&b, &m, &states, 0.99).unwrap();
+        let twice = moves.requirements(&b, &m, &states, [0.99]).unwrap()[0];
         assert!((twice - 2.0 * got).abs() < 1e-9 * got);
     }
 
@@ -218,7 +236,10 @@ mod tests {
         let moves = SimulatedMoves::new(500, 1.0 / 365.0, 0.5, TailMeasure::Es).unwrap();
         let z = moves.shocks(2);
         let states = moves.states(&m, &z);
-        assert_eq!(moves.requirement(&hedged, &m, &states, 0.99).unwrap(), 0.0);
+        assert_eq!(
+            moves.requirements(&hedged, &m, &states, [0.99]).unwrap()[0],
+            0.0
+        );
         // Long asset 0 against short asset 1 of equal notional and equal volatility.
         let m2 = MarketState::new(vec![100.0, 100.0], vec![0.5, 0.5], 0.0, 0.0).unwrap();
         let pair = |rho| {
@@ -233,7 +254,7 @@ mod tests {
                 ],
             )
             .unwrap();
-            moves.requirement(&a, &m2, &states, 0.99).unwrap()
+            moves.requirements(&a, &m2, &states, [0.99]).unwrap()[0]
         };
         assert!(
             pair(0.9) < 0.5 * pair(0.0),

@@ -5,16 +5,14 @@
 
 use std::path::Path;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::Array;
 use arrow_schema::DataType::{self, Float64, Int64, Utf8};
 use crunch_derivatives::{DerivStep, DerivSummary};
 
 use crate::error::IoError;
 use crate::output_dir::OutputDir;
 use crate::parquet_file::{ParquetFile, Value, schema};
-use crate::result_files::reader;
+use crate::result_files::for_each_batch;
 
 /// The file name of the derivatives results.
 pub const DERIV_FILE: &str = "derivatives.parquet";
@@ -240,43 +238,17 @@ pub struct DerivRow {
 
 /// The rows of the derivatives file `path`, in file order.
 pub fn read_deriv_rows(path: &Path) -> Result<Vec<DerivRow>, IoError> {
-    let layout = |problem: String| IoError::Layout {
-        path: path.to_owned(),
-        problem,
-    };
-    let batches = reader(path)?.build().map_err(|cause| IoError::Parquet {
-        path: path.to_owned(),
-        cause,
-    })?;
     let mut rows = Vec::new();
-    for batch in batches {
-        let batch: RecordBatch = batch.map_err(|cause| IoError::Arrow {
-            path: path.to_owned(),
-            cause,
-        })?;
-        let column = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| layout(format!("no column \"{name}\"")))
-        };
-        let float = |name: &str| {
-            column(name)?
-                .as_primitive_opt::<Float64Type>()
-                .ok_or_else(|| layout(format!("column \"{name}\" is not a float64 column")))
-        };
-        let mode = column("mode")?
-            .as_string_opt::<i32>()
-            .ok_or_else(|| layout("column \"mode\" is not a string column".into()))?;
-        let liquidations = column("liquidations")?
-            .as_primitive_opt::<Int64Type>()
-            .ok_or_else(|| layout("column \"liquidations\" is not an int64 column".into()))?;
+    for_each_batch(path, |c| {
+        let mode = c.strings("mode")?;
+        let liquidations = c.ints("liquidations")?;
         let (bad, social, efficiency, idle) = (
-            float("bad_debt")?,
-            float("socialised_loss")?,
-            float("capital_efficiency")?,
-            float("idle_collateral")?,
+            c.floats("bad_debt")?,
+            c.floats("socialised_loss")?,
+            c.floats("capital_efficiency")?,
+            c.floats("idle_collateral")?,
         );
-        for r in 0..batch.num_rows() {
+        for r in 0..c.rows() {
             rows.push(DerivRow {
                 mode: mode.value(r).to_owned(),
                 bad_debt: bad.value(r),
@@ -286,7 +258,8 @@ pub fn read_deriv_rows(path: &Path) -> Result<Vec<DerivRow>, IoError> {
                 idle_collateral: idle.value(r),
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(rows)
 }
 

@@ -18,6 +18,81 @@ use crate::parquet_file::{Value, schema};
 /// run's, and is written again by whoever rewrites a file.
 const ARROW_SCHEMA_KEY: &str = "ARROW:schema";
 
+/// Calls `each` with every record batch of the output file `path`, in file order, through
+/// typed access to its columns by name.
+pub(crate) fn for_each_batch(
+    path: &Path,
+    mut each: impl FnMut(&Columns<'_>) -> Result<(), IoError>,
+) -> Result<(), IoError> {
+    let batches = reader(path)?.build().map_err(|cause| IoError::Parquet {
+        path: path.to_owned(),
+        cause,
+    })?;
+    for batch in batches {
+        let batch = batch.map_err(|cause| IoError::Arrow {
+            path: path.to_owned(),
+            cause,
+        })?;
+        each(&Columns {
+            path,
+            batch: &batch,
+        })?;
+    }
+    Ok(())
+}
+
+/// The columns of one record batch of `path`: a missing column, or one of another type, is
+/// a layout error naming the file and the column.
+pub(crate) struct Columns<'a> {
+    path: &'a Path,
+    batch: &'a RecordBatch,
+}
+
+impl Columns<'_> {
+    /// Rows in the batch.
+    pub(crate) fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn column(&self, name: &str, kind: &str) -> Result<&dyn Array, IoError> {
+        self.batch
+            .column_by_name(name)
+            .map(|c| c.as_ref())
+            .ok_or_else(|| self.layout(format!("no column \"{name}\"")))
+            .and_then(|c| {
+                let ok = match kind {
+                    "string" => c.as_string_opt::<i32>().is_some(),
+                    "float64" => c.as_primitive_opt::<Float64Type>().is_some(),
+                    _ => c.as_primitive_opt::<Int64Type>().is_some(),
+                };
+                ok.then_some(c)
+                    .ok_or_else(|| self.layout(format!("column \"{name}\" is not a {kind} column")))
+            })
+    }
+
+    fn layout(&self, problem: String) -> IoError {
+        IoError::Layout {
+            path: self.path.to_owned(),
+            problem,
+        }
+    }
+
+    /// The string column `name`.
+    pub(crate) fn strings(&self, name: &str) -> Result<&StringArray, IoError> {
+        Ok(self.column(name, "string")?.as_string::<i32>())
+    }
+
+    /// The float64 column `name`.
+    pub(crate) fn floats(&self, name: &str) -> Result<&Float64Array, IoError> {
+        Ok(self.column(name, "float64")?.as_primitive::<Float64Type>())
+    }
+
+    /// The int64 column `name`.
+    pub(crate) fn ints(&self, name: &str) -> Result<&Int64Array, IoError> {
+        Ok(self.column(name, "int64")?.as_primitive::<Int64Type>())
+    }
+}
+
 /// Opens `path` for reading record batches.
 pub(crate) fn reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, IoError> {
     let file = File::open(path).map_err(|source| IoError::Fs {

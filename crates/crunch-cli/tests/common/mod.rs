@@ -53,14 +53,14 @@ pub fn run_args<'a>(
     args
 }
 
-/// Runs `scenario` with `paths` paths on `threads` threads (in process) into
-/// `dir/t{threads}`, and returns the files it wrote.
-pub fn files_on_threads(
+/// Runs `scenario` in process with `paths` paths into `out` (on `threads` threads when
+/// given) and returns the per-policy statistics.
+pub fn run_in_process(
     scenario: &Path,
     paths: u64,
-    dir: &Path,
-    threads: usize,
-) -> Vec<(String, Vec<u8>)> {
+    out: &Path,
+    threads: Option<usize>,
+) -> Vec<crunch_cli::PolicyStats> {
     let prepared = crunch_cli::prepare(
         scenario,
         crunch_cli::Overrides {
@@ -69,10 +69,21 @@ pub fn files_on_threads(
         },
     )
     .unwrap();
+    let mut options = crunch_cli::RunOptions::new(out.to_owned());
+    options.threads = threads;
+    crunch_cli::run_scenario(&prepared, &options).unwrap()
+}
+
+/// Runs `scenario` with `paths` paths on `threads` threads (in process) into
+/// `dir/t{threads}`, and returns the files it wrote.
+pub fn files_on_threads(
+    scenario: &Path,
+    paths: u64,
+    dir: &Path,
+    threads: usize,
+) -> Vec<(String, Vec<u8>)> {
     let out = dir.join(format!("t{threads}"));
-    let mut options = crunch_cli::RunOptions::new(out.clone());
-    options.threads = Some(threads);
-    crunch_cli::run_scenario(&prepared, &options).unwrap();
+    run_in_process(scenario, paths, &out, Some(threads));
     files(&out)
 }
 
