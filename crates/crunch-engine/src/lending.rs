@@ -8,10 +8,10 @@
 use crate::absorb::{Absorption, Sale, Store};
 use crate::chains::Bridge;
 use crate::owed;
-use crate::queue::{Member, ScanMode, worst_first};
+use crate::queue::{Member, ScanMode};
 use crate::reputation::Tiers;
 use crate::scratch::Scratch;
-use crate::screen::Screen;
+use crate::screen::{Screen, greater, lesser};
 use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
@@ -451,7 +451,7 @@ pub fn simulate_path(
                     step: &mut step,
                     events: record.events.then_some(&mut out.events),
                 };
-                members.sort_unstable_by(worst_first);
+                members.sort_unstable_by_key(Member::rank);
                 match scan {
                     ScanMode::Exhaustive => {
                         for m in members.iter() {
@@ -844,7 +844,7 @@ impl Admission {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Planned {
     pub(crate) seized: f64,
-    full: bool,
+    pub(crate) full: bool,
 }
 
 impl Planned {
@@ -927,11 +927,7 @@ impl Intake<'_> {
         };
         let plan = Planned::new(held, d, close_factor, bonus);
         if self.admission[k].is_none_or(|adm| adm.admits(plan.seized)) {
-            self.members[k].push(Member {
-                health: h,
-                account: j,
-                plan,
-            });
+            self.members[k].push(Member::new(h, j, plan));
         }
     }
 }
@@ -1024,10 +1020,10 @@ impl AssetWalk<'_> {
             let held = low
                 .iter()
                 .zip(price)
-                .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+                .fold(0.0, |x: f64, (&c, &p)| greater(x, c * p));
             let top = high[k] * price[k];
             if top > 0.0 && top >= held {
-                (close_factor * d * (1.0 + bonus)).min(held)
+                lesser(close_factor * d * (1.0 + bonus), held)
             } else {
                 f64::INFINITY
             }
@@ -1043,19 +1039,19 @@ impl AssetWalk<'_> {
         loop {
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
             let best = match (members.get(next), pending.front()) {
-                (Some(x), Some(y)) if worst_first(y, x).is_lt() => Some((*y, false)),
+                (Some(x), Some(y)) if y.rank() < x.rank() => Some((*y, false)),
                 (Some(x), _) => Some((*x, true)),
                 (None, y) => y.map(|y| (*y, false)),
             };
             match (best, frontier) {
-                (Some((m, explicit)), _) if m.health < bound => {
+                (Some((m, explicit)), _) if m.health() < bound => {
                     if explicit {
                         next += 1;
                     } else {
                         pending.pop_front();
                     }
                     // A seizure of at least `hi` is refused, which changes nothing.
-                    if m.plan.seized < hi {
+                    if m.plan().seized < hi {
                         let before = self.seized_value;
                         self.try_act(&m);
                         if self.seized_value != before {
@@ -1073,12 +1069,9 @@ impl AssetWalk<'_> {
                     if let Some((seized, held)) = seized_asset(price, |i| c[i])
                         && seized == k
                     {
-                        let m = Member {
-                            health,
-                            account: j,
-                            plan: Planned::new(held, d, close_factor, bonus),
-                        };
-                        let at = pending.partition_point(|y| worst_first(y, &m).is_lt());
+                        let plan = Planned::new(held, d, close_factor, bonus);
+                        let m = Member::new(health, j, plan);
+                        let at = pending.partition_point(|y| y.rank() < m.rank());
                         pending.insert(at, m);
                     }
                     frontier = screen.frontier(hi, &least);
@@ -1141,7 +1134,7 @@ impl AssetWalk<'_> {
 
     /// Rule 4, then rule 3's effect if a liquidator acts.
     fn try_act(&mut self, member: &Member) {
-        let Planned { seized, full } = member.plan;
+        let Planned { seized, full } = member.plan();
         let j = member.account as usize;
         let (close_factor, bonus) = match self.terms {
             Some(terms) => (terms[j].close_factor, terms[j].bonus),
@@ -1157,7 +1150,7 @@ impl AssetWalk<'_> {
         let Some(slippage) = self.decide(j, seized, market, bonus, debt_scale) else {
             return; // No liquidator acts: j stays liquidatable.
         };
-        let repaid = member.plan.repaid(self.debt[j], close_factor, bonus);
+        let repaid = member.plan().repaid(self.debt[j], close_factor, bonus);
         self.seized_value += market;
         let before = self.debt[j];
         self.debt[j] = (before - repaid).max(0.0);

@@ -35,20 +35,106 @@ pub enum ScanMode {
 }
 
 /// A liquidatable account in its seized asset's queue: its health factor and what rule 3
-/// would do to it at this step.
+/// would do to it at this step, in 24 bytes (members are sorted every step).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Member {
-    /// `H_j(t)`.
-    pub(crate) health: f64,
+    /// `H_j(t)`'s bits mapped so that unsigned order is `f64::total_cmp`'s (the sign bit
+    /// set for positive values, every bit flipped for negative ones).
+    order: u64,
+    /// Rule 3's seizure ([`Planned::seized`]).
+    seized: f64,
     /// Account index `j`.
     pub(crate) account: u32,
-    /// Rule 3's repayment and seizure.
-    pub(crate) plan: Planned,
+    /// Whether rule 3 seizes the whole holding.
+    full: bool,
 }
 
-/// The exact worst-first order: ascending health factor, ties by account index.
-pub(crate) fn worst_first(x: &Member, y: &Member) -> std::cmp::Ordering {
-    x.health
-        .total_cmp(&y.health)
-        .then(x.account.cmp(&y.account))
+impl Member {
+    /// Account `account` with health factor `health` and rule 3's plan `plan`.
+    pub(crate) fn new(health: f64, account: u32, plan: Planned) -> Self {
+        let bits = health.to_bits();
+        let order = if bits >> 63 == 0 {
+            bits | 1 << 63
+        } else {
+            !bits
+        };
+        Self {
+            order,
+            seized: plan.seized,
+            account,
+            full: plan.full,
+        }
+    }
+
+    /// `H_j(t)`.
+    #[inline]
+    pub(crate) fn health(&self) -> f64 {
+        let bits = if self.order >> 63 == 1 {
+            self.order & !(1 << 63)
+        } else {
+            !self.order
+        };
+        f64::from_bits(bits)
+    }
+
+    /// Rule 3's repayment and seizure.
+    #[inline]
+    pub(crate) fn plan(&self) -> Planned {
+        Planned {
+            seized: self.seized,
+            full: self.full,
+        }
+    }
+
+    /// The member's place in the exact worst-first order: ascending health factor (by
+    /// `f64::total_cmp`), ties by account index.
+    #[inline]
+    pub(crate) fn rank(&self) -> (u64, u32) {
+        (self.order, self.account)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `rank` orders members as `f64::total_cmp` on the health factor, then the account;
+    /// `health` gives back the exact bits.
+    #[test]
+    fn rank_is_total_order_then_account() {
+        let values = [
+            f64::NEG_INFINITY,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE / 4.0,
+            0.3,
+            0.30000000000000004,
+            1.0,
+            f64::INFINITY,
+        ];
+        let plan = Planned {
+            seized: 7.0,
+            full: true,
+        };
+        let members: Vec<Member> = values
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &h)| [Member::new(h, 3, plan), Member::new(h, i as u32, plan)])
+            .collect();
+        for x in &members {
+            assert_eq!((x.plan().seized, x.plan().full), (7.0, true));
+            for y in &members {
+                let want = x
+                    .health()
+                    .total_cmp(&y.health())
+                    .then(x.account.cmp(&y.account));
+                assert_eq!(x.rank().cmp(&y.rank()), want, "{x:?} {y:?}");
+            }
+        }
+        for &h in &values {
+            assert_eq!(Member::new(h, 0, plan).health().to_bits(), h.to_bits());
+        }
+    }
 }

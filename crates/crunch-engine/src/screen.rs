@@ -73,14 +73,15 @@ const STALE: u32 = u32::MAX;
 /// No candidate found yet (a walk cursor's `next`).
 const UNKNOWN: usize = usize::MAX;
 
-/// Entries in structure-of-arrays form: key, account, debt and the collateral of every
-/// asset (`assets` values per entry).
+/// Entries in structure-of-arrays form: key, account, debt, and the collateral and the
+/// share ([`Floors`]) of every asset (`assets` values per entry each).
 #[derive(Debug, Clone, Default)]
 struct Entries {
     key: Vec<f64>,
     account: Vec<u32>,
     debt: Vec<f64>,
     coll: Vec<f64>,
+    share: Vec<f64>,
 }
 
 impl Entries {
@@ -89,17 +90,55 @@ impl Entries {
         self.account.clear();
         self.debt.clear();
         self.coll.clear();
+        self.share.clear();
     }
 
     fn len(&self) -> usize {
         self.key.len()
     }
 
-    fn push(&mut self, key: f64, account: u32, debt: f64, coll: &[f64]) {
+    /// Appends an entry, its shares taken at the reference prices `reference`.
+    fn push(&mut self, key: f64, account: u32, debt: f64, coll: &[f64], reference: &[f64]) {
         self.key.push(key);
         self.account.push(account);
         self.debt.push(debt);
         self.coll.extend_from_slice(coll);
+        let at = self.share.len();
+        self.share.resize(at + coll.len(), 0.0);
+        shares(coll, reference, &mut self.share[at..]);
+    }
+
+    /// Resizes to `n` entries (`a` assets), the new ones zeros.
+    fn resize(&mut self, n: usize, a: usize) {
+        self.key.resize(n, 0.0);
+        self.account.resize(n, 0);
+        self.debt.resize(n, 0.0);
+        self.coll.resize(n * a, 0.0);
+        self.share.resize(n * a, 0.0);
+    }
+
+    /// Sets slot `s` to entry `e` of `from` (`a` assets).
+    #[inline(always)]
+    fn set(&mut self, s: usize, from: &Entries, e: usize, a: usize) {
+        self.key[s] = from.key[e];
+        self.account[s] = from.account[e];
+        self.debt[s] = from.debt[e];
+        // Element by element: `copy_from_slice` of a few values is a library call.
+        for i in 0..a {
+            self.coll[s * a + i] = from.coll[e * a + i];
+            self.share[s * a + i] = from.share[e * a + i];
+        }
+    }
+
+    /// Recomputes every entry's shares at the reference prices `reference`.
+    fn reshare(&mut self, reference: &[f64], a: usize) {
+        for (c, share) in self
+            .coll
+            .chunks_exact(a)
+            .zip(self.share.chunks_exact_mut(a))
+        {
+            shares(c, reference, share);
+        }
     }
 }
 
@@ -112,8 +151,9 @@ const SHARE_MARGIN: f64 = 1e-9;
 /// A segment tree over a group's sorted entries, whose leaves are buckets of [`BUCKET`]
 /// consecutive slots (a power of two of leaves, node 1 the root, leaf `size + bucket`):
 /// per node, the least debt, the least and the largest holding of each asset, and the
-/// largest share of each asset over its live entries (`+inf`, `+inf`, 0 and 0 when it has
-/// none), and how many live entries it has. An entry's share of asset `k` is
+/// largest share of each asset over the entries that were live when it was built (`+inf`,
+/// `+inf`, 0 and 0 when there were none; an entry that became stale since only loosens
+/// them), and how many entries are live now. An entry's share of asset `k` is
 /// `c_k P_k / max_i c_i P_i` at the group's reference prices `P`: an account whose
 /// largest holding value at prices `p` is asset `k`'s has a share of at least
 /// `r / (p_k / P_k)`, `r = min_i p_i / P_i`.
@@ -131,8 +171,8 @@ struct Floors {
 }
 
 impl Floors {
-    /// The tree of `main`'s live entries (`reference`: the group's reference prices).
-    fn build(&mut self, main: &Entries, a: usize, reference: &[f64]) {
+    /// The tree of `main`'s live entries.
+    fn build(&mut self, main: &Entries, a: usize) {
         let buckets = main.len().div_ceil(BUCKET);
         let size = buckets.next_power_of_two();
         self.size = size;
@@ -147,7 +187,7 @@ impl Floors {
         self.live.clear();
         self.live.resize(2 * size, 0);
         for b in 0..buckets {
-            self.leaf(b, main, a, reference);
+            self.leaf(b, main, a);
         }
         for node in (1..size).rev() {
             self.pull(node, a);
@@ -155,7 +195,7 @@ impl Floors {
     }
 
     /// Recomputes bucket `b`'s leaf from `main`.
-    fn leaf(&mut self, b: usize, main: &Entries, a: usize, reference: &[f64]) {
+    fn leaf(&mut self, b: usize, main: &Entries, a: usize) {
         let node = self.size + b;
         let holdings = node * a..(node + 1) * a;
         let (low, high, share) = (
@@ -164,25 +204,22 @@ impl Floors {
             &mut self.share[holdings],
         );
         let (mut debt, mut live) = (f64::INFINITY, 0);
-        low.fill(f64::INFINITY);
-        high.fill(0.0);
-        share.fill(0.0);
-        for e in b * BUCKET..((b + 1) * BUCKET).min(main.len()) {
-            if main.account[e] == STALE {
+        for i in 0..a {
+            (low[i], high[i], share[i]) = (f64::INFINITY, 0.0, 0.0);
+        }
+        let slots = b * BUCKET..((b + 1) * BUCKET).min(main.len());
+        let coll = main.coll[slots.start * a..slots.end * a].chunks_exact(a);
+        let shares = main.share[slots.start * a..slots.end * a].chunks_exact(a);
+        let entries = main.account[slots.clone()].iter().zip(&main.debt[slots]);
+        for ((&j, &d), (c, s)) in entries.zip(coll.zip(shares)) {
+            if j == STALE {
                 continue;
             }
-            debt = debt.min(main.debt[e]);
-            let c = &main.coll[e * a..(e + 1) * a];
-            let top = c
-                .iter()
-                .zip(reference)
-                .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
-            for (i, &c) in c.iter().enumerate() {
-                low[i] = low[i].min(c);
-                high[i] = high[i].max(c);
-                if top > 0.0 {
-                    share[i] = share[i].max(c * reference[i] / top);
-                }
+            debt = lesser(debt, d);
+            for i in 0..a {
+                low[i] = lesser(low[i], c[i]);
+                high[i] = greater(high[i], c[i]);
+                share[i] = greater(share[i], s[i]);
             }
             live += 1;
         }
@@ -190,41 +227,25 @@ impl Floors {
         self.live[node] = live;
     }
 
-    /// Recomputes `node` from its children; returns whether its bounds changed.
-    fn pull(&mut self, node: usize, a: usize) -> bool {
+    /// Computes `node` from its children.
+    fn pull(&mut self, node: usize, a: usize) {
         let (l, r) = (2 * node, 2 * node + 1);
-        let debt = self.debt[l].min(self.debt[r]);
-        let mut changed = debt != self.debt[node];
-        self.debt[node] = debt;
+        self.debt[node] = lesser(self.debt[l], self.debt[r]);
         for i in 0..a {
-            let low = self.low[l * a + i].min(self.low[r * a + i]);
-            let high = self.high[l * a + i].max(self.high[r * a + i]);
-            let share = self.share[l * a + i].max(self.share[r * a + i]);
-            changed |= low != self.low[node * a + i]
-                || high != self.high[node * a + i]
-                || share != self.share[node * a + i];
-            self.low[node * a + i] = low;
-            self.high[node * a + i] = high;
-            self.share[node * a + i] = share;
+            self.low[node * a + i] = lesser(self.low[l * a + i], self.low[r * a + i]);
+            self.high[node * a + i] = greater(self.high[l * a + i], self.high[r * a + i]);
+            self.share[node * a + i] = greater(self.share[l * a + i], self.share[r * a + i]);
         }
         self.live[node] = self.live[l] + self.live[r];
-        changed
     }
 
-    /// Updates the tree after the entry at `slot` of `main` became stale.
-    fn kill(&mut self, slot: usize, main: &Entries, a: usize, reference: &[f64]) {
+    /// Updates the live counts after the entry at `slot` became stale. The bounds keep
+    /// covering it until the next build: they stay bounds of the live entries, only looser.
+    fn kill(&mut self, slot: usize) {
         let mut node = self.size + slot / BUCKET;
-        self.leaf(slot / BUCKET, main, a, reference);
-        // Up to the first ancestor whose bounds stay the same; above it, only the counts.
-        while node > 1 {
-            node /= 2;
-            if !self.pull(node, a) {
-                break;
-            }
-        }
-        while node > 1 {
-            node /= 2;
+        while node >= 1 {
             self.live[node] -= 1;
+            node /= 2;
         }
     }
 
@@ -272,12 +293,13 @@ impl Floors {
     ) -> Option<usize> {
         let passes = |node: usize| {
             let holdings = node * a..(node + 1) * a;
-            pass(
-                self.debt[node],
-                &self.low[holdings.clone()],
-                &self.high[holdings.clone()],
-                Some(&self.share[holdings]),
-            )
+            self.live[node] > 0
+                && pass(
+                    self.debt[node],
+                    &self.low[holdings.clone()],
+                    &self.high[holdings.clone()],
+                    Some(&self.share[holdings]),
+                )
         };
         // The first passing entry of bucket `b` from slot `lo`, and whether the search
         // goes on past the bucket.
@@ -428,7 +450,7 @@ pub(crate) struct Screen {
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
     /// with the entries' places, and the entries that change groups.
     spare: Entries,
-    by_key: Vec<(f64, u32)>,
+    by_key: Vec<(u64, u32)>,
     moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
@@ -484,8 +506,7 @@ impl Screen {
                 g.dirty.account[old.slot as usize] = STALE;
             } else {
                 g.main.account[old.slot as usize] = STALE;
-                g.floors
-                    .kill(old.slot as usize, &g.main, self.assets, &g.reference);
+                g.floors.kill(old.slot as usize);
             }
             g.live -= 1;
             self.loc[j] = NOWHERE;
@@ -548,7 +569,9 @@ impl Screen {
             dirty: true,
             slot: group.dirty.len() as u32,
         };
-        group.dirty.push(key, j as u32, d, &self.holding);
+        group
+            .dirty
+            .push(key, j as u32, d, &self.holding, &group.reference);
         group.live += 1;
     }
 
@@ -562,61 +585,85 @@ impl Screen {
             group.reference.copy_from_slice(p);
             group.reference_lt.copy_from_slice(lt);
         }
-        // The live entries' keys, each with its place: a slot of `main`, or `main.len()`
-        // plus a slot of `dirty`. A re-base moves the entries whose largest holding value
-        // is no longer the group's tag to their group (set aside in `moved`).
+        // The live entries in key order, as places: a slot of `main`, or `base` plus a slot
+        // of `dirty`. Keys are never negative, so their bits sort as they do.
         let by_key = &mut self.by_key;
         by_key.clear();
         self.moved.clear();
-        let base = group.main.len();
-        let mut from_main = 0;
-        for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
-            from_main = by_key.len();
-            for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
-                let c = &part.coll[e * a..(e + 1) * a];
-                let k = match rebase {
-                    Some((p, _)) if largest(c, p) != group.tag => {
-                        self.moved.push(0.0, part.account[e], part.debt[e], c);
+        let base = group.main.len() as u32;
+        if let Some((p, lt)) = rebase {
+            // Every live entry with its key at the new reference; the entries whose largest
+            // holding value is no longer the group's tag are set aside in `moved` for their
+            // group.
+            for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
+                for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
+                    let c = &part.coll[e * a..(e + 1) * a];
+                    if largest(c, p) != group.tag {
+                        self.moved.push(0.0, part.account[e], part.debt[e], c, p);
                         continue;
                     }
-                    Some((p, lt)) => key(c, part.debt[e], p, lt, &group.support),
-                    None => part.key[e],
-                };
-                by_key.push((k, (offset + e) as u32));
+                    let k = key(c, part.debt[e], p, lt, &group.support);
+                    by_key.push((k.to_bits(), offset + e as u32));
+                }
             }
-        }
-        let by = |x: &(f64, u32), y: &(f64, u32)| x.0.total_cmp(&y.0);
-        if rebase.is_some() {
-            by_key.sort_unstable_by(by);
+            by_key.sort_unstable_by_key(|x| x.0);
         } else {
-            // The entries from `main` are already in key order: sort the dirty ones, then
-            // merge the two runs (the stable sort finds them and merges in linear time).
-            by_key[from_main..].sort_unstable_by(by);
-            by_key.sort_by(by);
-        }
-        let len = by_key.len();
-        let spare = &mut self.spare;
-        spare.clear();
-        for (s, &(k, e)) in by_key.iter().enumerate() {
-            let (part, e) = match (e as usize).checked_sub(base) {
-                Some(e) => (&group.dirty, e),
-                None => (&group.main, e as usize),
-            };
-            spare.push(
-                k,
-                part.account[e],
-                part.debt[e],
-                &part.coll[e * a..(e + 1) * a],
+            // The live entries of `main` are in key order: sort the dirty ones and merge
+            // the two sequences in one pass (`main`'s first among equal keys).
+            let dirty = &group.dirty;
+            by_key.extend(
+                (0..dirty.len())
+                    .filter(|&e| dirty.account[e] != STALE)
+                    .map(|e| (dirty.key[e].to_bits(), base + e as u32)),
             );
-            self.loc[part.account[e] as usize] = Loc {
-                group: g as u32,
-                dirty: false,
-                slot: s as u32,
-            };
+            by_key.sort_unstable_by_key(|x| x.0);
+            let (main, spare) = (&group.main, &mut self.spare);
+            spare.resize(group.live, a);
+            let mut out = 0;
+            let mut next = by_key.iter().peekable();
+            for e in (0..main.len()).filter(|&e| main.account[e] != STALE) {
+                let k = main.key[e].to_bits();
+                while let Some(&&(x, d)) = next.peek()
+                    && x < k
+                {
+                    spare.set(out, dirty, (d - base) as usize, a);
+                    out += 1;
+                    next.next();
+                }
+                spare.set(out, main, e, a);
+                out += 1;
+            }
+            for &(_, d) in next {
+                spare.set(out, dirty, (d - base) as usize, a);
+                out += 1;
+            }
+            debug_assert_eq!(out, group.live);
+        }
+        let spare = &mut self.spare;
+        if rebase.is_some() {
+            spare.resize(by_key.len(), a);
+            for (s, &(_, x)) in by_key.iter().enumerate() {
+                let (part, e) = match x.checked_sub(base) {
+                    Some(e) => (&group.dirty, e as usize),
+                    None => (&group.main, x as usize),
+                };
+                spare.set(s, part, e, a);
+            }
+            for (k, x) in spare.key.iter_mut().zip(by_key.iter()) {
+                *k = f64::from_bits(x.0);
+            }
+            spare.reshare(&group.reference, a);
         }
         std::mem::swap(&mut group.main, spare);
-        let main = &group.main;
-        group.floors.build(main, a, &group.reference);
+        let len = group.main.len();
+        for (slot, &j) in group.main.account.iter().enumerate() {
+            self.loc[j as usize] = Loc {
+                group: g as u32,
+                dirty: false,
+                slot: slot as u32,
+            };
+        }
+        group.floors.build(&group.main, a);
         group.dirty.clear();
         group.live = len;
         group.waste = 0;
@@ -709,15 +756,16 @@ impl Screen {
                 needed: 0,
                 computed: 0,
             };
-            exact.check(&group.main, 0..zero);
+            exact.check(&group.main, 0..zero, f64::INFINITY);
             group.waste += zero - exact.needed;
             group.loose += exact.computed - exact.needed;
-            // Dirty entries are checked in full; a merge would have spared each check.
-            exact.check(&group.dirty, 0..group.dirty.len());
+            // Dirty entries are checked unless their key is past the band; a merge would
+            // have spared each check.
+            exact.check(&group.dirty, 0..group.dirty.len(), threshold);
             group.waste += group.dirty.len();
             // The band is checked in full; a key re-based at the current prices would
             // have spared each of its checks.
-            exact.check(&group.main, sure..end);
+            exact.check(&group.main, sure..end, f64::INFINITY);
             group.waste += end - sure;
             group.loose += end - sure;
             // The sure region: counted, recorded, and checked only where its lower bound
@@ -948,11 +996,12 @@ struct Exact<'a, F> {
 }
 
 impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
-    /// Checks the live entries of `part` in `range`.
-    fn check(&mut self, part: &Entries, range: std::ops::Range<usize>) {
+    /// Checks the live entries of `part` in `range` whose key is below `limit` (keys at or
+    /// above the census's threshold have `H >= tau`, like the entries past the band).
+    fn check(&mut self, part: &Entries, range: std::ops::Range<usize>, limit: f64) {
         let a = self.assets;
         for e in range {
-            if part.account[e] == STALE {
+            if part.account[e] == STALE || part.key[e] >= limit {
                 continue;
             }
             let c = &part.coll[e * a..(e + 1) * a];
@@ -965,6 +1014,31 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
                 (self.visit)(part.account[e], h, d, c);
             }
         }
+    }
+}
+
+/// The lesser of `x` and `y`, for bounds (one instruction; unlike `f64::min`, no case for
+/// NaN, which the index never holds).
+#[inline(always)]
+pub(crate) fn lesser(x: f64, y: f64) -> f64 {
+    if y < x { y } else { x }
+}
+
+/// The greater of `x` and `y`, for bounds (see [`lesser`]).
+#[inline(always)]
+pub(crate) fn greater(x: f64, y: f64) -> f64 {
+    if y > x { y } else { x }
+}
+
+/// `share[i] = c_i P_i / max_j c_j P_j` of holdings `c` at reference prices `P`
+/// (`reference`), all 0 without collateral ([`Floors`]).
+fn shares(c: &[f64], reference: &[f64], share: &mut [f64]) {
+    let top = c
+        .iter()
+        .zip(reference)
+        .fold(0.0, |x: f64, (&c, &p)| x.max(c * p));
+    for ((s, &c), &p) in share.iter_mut().zip(c).zip(reference) {
+        *s = if top > 0.0 { c * p / top } else { 0.0 };
     }
 }
 
