@@ -73,9 +73,53 @@ const STALE: u32 = u32::MAX;
 /// No candidate found yet (a walk cursor's `next`).
 const UNKNOWN: usize = usize::MAX;
 
+/// `Clone` for a struct whose `clone_from` reuses every field's buffers (a derived one
+/// allocates them anew): the index is copied at the start of every path.
+macro_rules! clone_reusing {
+    ($t:ident, [$($f:ident),* $(,)?]) => {
+        impl Clone for $t {
+            fn clone(&self) -> Self {
+                Self { $($f: self.$f.clone()),* }
+            }
+
+            fn clone_from(&mut self, source: &Self) {
+                $(self.$f.clone_from(&source.$f);)*
+            }
+        }
+    };
+}
+
+clone_reusing!(Entries, [key, account, debt, coll, share]);
+clone_reusing!(Floors, [size, debt, low, high, share, live]);
+clone_reusing!(
+    Group,
+    [
+        tag,
+        support,
+        reference,
+        reference_lt,
+        main,
+        floors,
+        dirty,
+        live,
+        waste,
+        loose,
+        zero,
+        sure,
+        floor,
+        recorded
+    ]
+);
+clone_reusing!(
+    Screen,
+    [
+        assets, lt, groups, loc, cursors, walk_asset, spare, by_key, moved, support, holding
+    ]
+);
+
 /// Entries in structure-of-arrays form: key, account, debt, and the collateral and the
 /// share ([`Floors`]) of every asset (`assets` values per entry each).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Entries {
     key: Vec<f64>,
     account: Vec<u32>,
@@ -157,7 +201,7 @@ const SHARE_MARGIN: f64 = 1e-9;
 /// `c_k P_k / max_i c_i P_i` at the group's reference prices `P`: an account whose
 /// largest holding value at prices `p` is asset `k`'s has a share of at least
 /// `r / (p_k / P_k)`, `r = min_i p_i / P_i`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Floors {
     size: usize,
     debt: Vec<f64>,
@@ -364,7 +408,7 @@ impl Floors {
 }
 
 /// Accounts with one support.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Group {
     /// The asset of the largest holding value of the members when they were indexed
     /// (`assets`: none): a walk of another asset meets few of them.
@@ -436,7 +480,7 @@ pub(crate) struct Census {
 }
 
 /// The candidate index of one path's simulation (see the module documentation).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Screen {
     assets: usize,
     /// The liquidation thresholds at the last full re-index; only which of them are zero
