@@ -4,13 +4,17 @@
 //! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts whose health a bound
 //! cannot decide. Accounts with debt are grouped by their *support*, the assets `i` they
 //! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value when
-//! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key `K_j = H_j(P)` computed at
-//! the group's reference prices `P` and thresholds `LT`. The numerator of `H` is a sum of
+//! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key
+//! `K_j = H_j(P)` computed at the group's reference prices `P` and thresholds `LT`. The numerator of `H` is a sum of
 //! non-negative terms `c_i p_i lt_i` over the support, so `m(t) K_j <= H_j(t) <= M(t) K_j`
 //! with `m(t)` and `M(t)` the least and the largest of `(p_i(t) / P_i) (lt_i(t) / LT_i)`
-//! over the support; the few roundings on either side are covered by [`MARGIN`]. A policy
-//! that moves its thresholds (a dynamic one) therefore needs no re-indexing, unless a
-//! threshold becomes zero or stops being zero, which changes the supports.
+//! over the support; the few roundings on either side are covered by [`MARGIN`]. With two
+//! assets in the support, the groups are also split by the members' *mix* `w` (the first
+//! asset's share of the numerator at `P`), and `m(t)` and `M(t)` are the least and the
+//! largest of `w r_1(t) + (1 - w) r_2(t)` over the group's range of `w`, much closer
+//! together ([`MIXES`]). A policy that moves its thresholds (a dynamic one) therefore needs
+//! no re-indexing, unless a threshold becomes zero or stops being zero, which changes the
+//! supports.
 //!
 //! A group's entries are sorted by key, and each step splits them into
 //!
@@ -38,7 +42,8 @@
 //! `O(log n)`. The tree also keeps each asset's largest *share* `c_k P_k / max_i c_i P_i`,
 //! which bounds how far prices must have moved for an account of a group with another
 //! tag to have `k` as its seized asset, so a walk skips the other tags' groups but for
-//! their near ties; a re-base moves the accounts whose tag changed to their new group.
+//! their near ties; a re-base moves the accounts whose tag (or mix range) changed to
+//! their new group.
 //!
 //! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
 //! list (always checked) and its old entry is marked stale. A group is re-sorted when the
@@ -63,6 +68,12 @@ const TINY: f64 = 1e-250;
 /// keys are re-based to the current prices and thresholds; otherwise (dirty entries) the
 /// dirty entries are merged into the sorted ones, keys unchanged.
 const REBUILD_FACTOR: usize = 4;
+
+/// Groups of accounts with two assets in their support are split by the mix `w`, the
+/// first asset's share of the key's numerator, into this many ranges of equal width: `H /
+/// K = w r_1 + (1 - w) r_2` (`r_i` the price-and-threshold ratios), so a narrow range of
+/// `w` bounds it much closer than `min(r_1, r_2)` and `max(r_1, r_2)` do.
+const MIXES: usize = 4;
 
 /// No group (the account has no debt).
 const NONE: u32 = u32::MAX;
@@ -96,6 +107,7 @@ clone_reusing!(
     [
         tag,
         support,
+        mix,
         reference,
         reference_lt,
         main,
@@ -415,6 +427,9 @@ struct Group {
     tag: usize,
     /// Assets held with `lt != 0`.
     support: Vec<usize>,
+    /// With two assets in the support, the range `[lo, hi]` of the members' mix at the
+    /// reference ([`MIXES`]).
+    mix: Option<(f64, f64)>,
     /// Prices the keys were computed at (every asset).
     reference: Vec<f64>,
     /// Thresholds the keys were computed with (every asset).
@@ -574,16 +589,26 @@ impl Screen {
         self.support
             .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
         let tag = largest(holding, p);
-        let found = self
-            .groups
-            .iter()
-            .position(|g| g.tag == tag && g.support == self.support);
+        let support = &self.support;
+        let found = self.groups.iter().position(|g| {
+            g.tag == tag
+                && g.support == *support
+                && g.mix.is_none_or(|range| {
+                    in_mix(range, mix(holding, &g.reference, &g.reference_lt, support))
+                })
+        });
         let g = match found {
             Some(g) => g,
             None => {
+                let mix = (self.support.len() == 2).then(|| {
+                    let w = mix(holding, p, lt, &self.support);
+                    let bin = ((w * MIXES as f64) as usize).min(MIXES - 1) as f64;
+                    (bin / MIXES as f64, (bin + 1.0) / MIXES as f64)
+                });
                 self.groups.push(Group {
                     tag,
                     support: self.support.clone(),
+                    mix,
                     reference: p.to_vec(),
                     reference_lt: lt.to_vec(),
                     main: Entries::default(),
@@ -642,7 +667,8 @@ impl Screen {
             for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
                 for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
                     let c = &part.coll[e * a..(e + 1) * a];
-                    if largest(c, p) != group.tag {
+                    let mixed = |range| in_mix(range, mix(c, p, lt, &group.support));
+                    if largest(c, p) != group.tag || !group.mix.is_none_or(mixed) {
                         self.moved.push(0.0, part.account[e], part.debt[e], c, p);
                         continue;
                     }
@@ -773,11 +799,19 @@ impl Screen {
         for group in &mut self.groups {
             // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
             // the support (1 with an empty support).
-            let (m, big) = match group.support.as_slice() {
-                [] => (1.0, 1.0),
-                support => support
+            let ratio = |i: usize| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]);
+            let (m, big) = match (group.support.as_slice(), group.mix) {
+                ([], _) => (1.0, 1.0),
+                (&[i, k], Some((lo, hi))) => {
+                    // `w r_1 + (1 - w) r_2` is linear in `w`: its extremes over the range
+                    // (widened far beyond the roundings of `w`) are at the ends.
+                    let (lo, hi) = ((lo - 1e-9).max(0.0), (hi + 1e-9).min(1.0));
+                    let at = |w: f64| w * ratio(i) + (1.0 - w) * ratio(k);
+                    (at(lo).min(at(hi)), at(lo).max(at(hi)))
+                }
+                (support, _) => support
                     .iter()
-                    .map(|&i| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]))
+                    .map(|&i| ratio(i))
                     .fold((f64::INFINITY, 0.0_f64), |(m, big), r| {
                         (m.min(r), big.max(r))
                     }),
@@ -1096,6 +1130,19 @@ fn health(c: &[f64], d: f64, support: &[usize], p: &[f64], lt: &[f64]) -> f64 {
         num += c[i] * p[i] * lt[i];
     }
     num / d
+}
+
+/// The mix of holdings `c` at prices `p` and thresholds `lt` for a support of two assets:
+/// the first's share of `sum_i c_i p_i lt_i` (0 when the sum is 0).
+fn mix(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
+    let [i, k] = support else { return 0.0 };
+    let (x, y) = (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k]);
+    if x + y > 0.0 { x / (x + y) } else { 0.0 }
+}
+
+/// Whether mix `w` is in the range `[lo, hi)` (`[lo, 1]` for the last).
+fn in_mix((lo, hi): (f64, f64), w: f64) -> bool {
+    lo <= w && (w < hi || hi >= 1.0)
 }
 
 /// The asset of the largest holding value `c_i p_i` (ties to the lowest index), or
