@@ -5,16 +5,16 @@
 //! cannot decide. Accounts with debt are grouped by their *support*, the assets `i` they
 //! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value when
 //! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key
-//! `K_j = H_j(P)` computed at the group's reference prices `P` and thresholds `LT`. The numerator of `H` is a sum of
-//! non-negative terms `c_i p_i lt_i` over the support, so `m(t) K_j <= H_j(t) <= M(t) K_j`
-//! with `m(t)` and `M(t)` the least and the largest of `(p_i(t) / P_i) (lt_i(t) / LT_i)`
-//! over the support; the few roundings on either side are covered by [`MARGIN`]. With two
-//! assets in the support, the groups are also split by the members' *mix* `w` (the first
-//! asset's share of the numerator at `P`), and `m(t)` and `M(t)` are the least and the
-//! largest of `w r_1(t) + (1 - w) r_2(t)` over the group's range of `w`, much closer
-//! together ([`MIXES`]). A policy that moves its thresholds (a dynamic one) therefore needs
-//! no re-indexing, unless a threshold becomes zero or stops being zero, which changes the
-//! supports.
+//! `K_j = H_j(P)` computed at the group's reference prices `P` and thresholds `LT`. The
+//! numerator of `H` is a sum of non-negative terms `c_i p_i lt_i` over the support, so
+//! `m(t) K_j <= H_j(t) <= M(t) K_j` with `m(t)` and `M(t)` the least and the largest of
+//! `r_i(t) = (p_i(t) / P_i) (lt_i(t) / LT_i)` over the support; the few roundings on either
+//! side are covered by [`MARGIN`]. With two assets in the support, the groups are also
+//! split by the members' *mix* `w` (the first asset's share of the numerator at `P`), and
+//! `m(t)` and `M(t)` are the least and the largest of `w r_1(t) + (1 - w) r_2(t)` over the
+//! group's range of `w`, much closer together ([`MIXES`]). A policy that moves its
+//! thresholds (a dynamic one) therefore needs no re-indexing, unless a threshold becomes
+//! zero or stops being zero, which changes the supports.
 //!
 //! A group's entries are sorted by key, and each step splits them into
 //!
@@ -53,8 +53,8 @@
 //! narrows it again.
 
 /// Relative safety margin of the bounds `m(t) K <= H(t) <= M(t) K`: each of `K`, `m`, `M`
-/// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size `2^-53`, far below this
-/// for any realistic number of assets.
+/// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size
+/// `2^-53`, far below this for any realistic number of assets.
 const MARGIN: f64 = 1e-12;
 
 /// Key terms or debts below this are not trusted to keep relative accuracy (subnormal
