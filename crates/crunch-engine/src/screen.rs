@@ -475,8 +475,12 @@ const NOWHERE: Loc = Loc {
 struct Cursor {
     /// The first slot not yet taken or skipped.
     from: usize,
+    /// The end of the group's sure region.
+    end: usize,
     /// The next candidate at or after `from` ([`UNKNOWN`]: not searched yet).
     next: usize,
+    /// The lower bound of `H` of `next`.
+    bound: f64,
     /// The refusal threshold `next` was searched with.
     hi: f64,
     /// The least share of the walk's asset an account of that asset can have in this
@@ -899,7 +903,9 @@ impl Screen {
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
             Cursor {
                 from: g.zero,
+                end: g.sure,
                 next: UNKNOWN,
+                bound: f64::NAN,
                 hi: f64::NAN,
                 share: r / ratio(k) * (1.0 - SHARE_MARGIN),
             }
@@ -926,53 +932,47 @@ impl Screen {
                 share.is_none_or(|x| x[k] >= least) && seizure(d, low, high) < hi
             }
         };
+        // The loop over the groups touches only the cursors but for a search.
+        let (groups, cursors) = (&self.groups, &mut self.cursors);
+        let search = |cursor: &mut Cursor, g: usize, from: usize| {
+            let group = &groups[g];
+            match group
+                .floors
+                .find(from, cursor.end, &group.main, a, &pass(cursor.share))
+            {
+                Some(e) => {
+                    cursor.next = e;
+                    cursor.bound = group.floor * group.main.key[e];
+                    cursor.hi = hi;
+                    true
+                }
+                None => {
+                    cursor.from = cursor.end; // Exhausted for the rest of the walk.
+                    false
+                }
+            }
+        };
         loop {
             // The least bound over the groups' next candidates. A candidate found at an
             // earlier threshold is at or before the current one (the entries between were
             // refused then), so its bound is not larger: only the least needs a refresh.
             let mut best: Option<(f64, usize)> = None;
-            for (g, (group, cursor)) in self.groups.iter().zip(&mut self.cursors).enumerate() {
-                if cursor.from >= group.sure {
+            for (g, cursor) in cursors.iter_mut().enumerate() {
+                if cursor.from >= cursor.end
+                    || (cursor.next == UNKNOWN && !search(cursor, g, cursor.from))
+                {
                     continue;
                 }
-                if cursor.next == UNKNOWN {
-                    match group.floors.find(
-                        cursor.from,
-                        group.sure,
-                        &group.main,
-                        a,
-                        &pass(cursor.share),
-                    ) {
-                        Some(e) => {
-                            cursor.next = e;
-                            cursor.hi = hi;
-                        }
-                        None => {
-                            cursor.from = group.sure; // Exhausted for the rest of the walk.
-                            continue;
-                        }
-                    }
-                }
-                let bound = group.floor * group.main.key[cursor.next];
-                if best.is_none_or(|(b, _)| bound < b) {
-                    best = Some((bound, g));
+                if best.is_none_or(|(b, _)| cursor.bound < b) {
+                    best = Some((cursor.bound, g));
                 }
             }
             let (bound, g) = best?;
-            let (group, cursor) = (&self.groups[g], &mut self.cursors[g]);
+            let cursor = &mut cursors[g];
             if cursor.hi == hi {
                 return Some((bound, g));
             }
-            match group
-                .floors
-                .find(cursor.next, group.sure, &group.main, a, &pass(cursor.share))
-            {
-                Some(e) => {
-                    cursor.next = e;
-                    cursor.hi = hi;
-                }
-                None => cursor.from = group.sure,
-            }
+            search(cursor, g, cursor.next);
         }
     }
 
