@@ -251,25 +251,14 @@ mod tests {
     use super::*;
     use crunch_core::AssetSpec;
 
-    fn asset(symbol: &str, price: f64, sigma: f64) -> AssetSpec {
-        AssetSpec {
-            symbol: symbol.into(),
-            price,
-            sigma,
-            mu: 0.0,
-            depth: None,
-            impact: 0.0,
-        }
-    }
-
     fn market() -> MarketSpec {
         MarketSpec {
             assets: vec![
-                asset("ETH", 2000.0, 0.8),
-                asset("BTC", 30000.0, 0.6),
-                asset("USDC", 1.0, 0.0),
-                asset("DAI", 1.0, 0.0),
-                asset("EURS", 1.1, 0.0),
+                AssetSpec::new("ETH", 2000.0, 0.8),
+                AssetSpec::new("BTC", 30000.0, 0.6),
+                AssetSpec::new("USDC", 1.0, 0.0),
+                AssetSpec::new("DAI", 1.0, 0.0),
+                AssetSpec::new("EURS", 1.1, 0.0),
             ],
             dt: 1.0 / 365.0,
             phi: 0.0,

@@ -4,7 +4,7 @@
 //! it always wrote, and a bad derivatives book is refused naming the file and line.
 
 mod common;
-use common::{crunch, files, ok, read_parquet, refused, run_args};
+use common::{crunch, files, finished_parts, ok, read_parquet, refused, run_args};
 
 use arrow_array::cast::AsArray;
 use std::ffi::OsStr;
@@ -286,21 +286,6 @@ fn a_bad_book_row_is_refused_naming_the_file_line_and_column() {
         );
         assert!(m.contains("deriv.csv: line 4, column \"strike\""), "{m}");
     }
-}
-
-/// The finished parts in the work directory of the run into `out`.
-fn finished_parts(out: &Path) -> usize {
-    let work = out.with_file_name(format!(
-        ".{}.checkpoints",
-        out.file_name().unwrap().to_string_lossy()
-    ));
-    fs::read_dir(work.join("parts")).map_or(0, |d| {
-        d.filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy().starts_with("units-")
-        })
-        .count()
-    })
 }
 
 #[test]

@@ -8,8 +8,8 @@ mod common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use common::read_parquet;
-use crunch_cli::{Overrides, PolicyStats, RunOptions, prepare, run_scenario};
+use common::{read_parquet, run_in_process};
+use crunch_cli::PolicyStats;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -32,15 +32,7 @@ fn run(text: &str, paths: u64) -> Run {
     let scenario = dir.path().join("s.toml");
     fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
-    let prepared = prepare(
-        &scenario,
-        Overrides {
-            paths: Some(paths),
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
-    let stats = run_scenario(&prepared, &RunOptions::new(out.clone())).unwrap();
+    let stats = run_in_process(&scenario, paths, &out, None);
     let mut penalty = vec![0.0; stats.len()];
     let mut blocked = vec![0; stats.len()];
     for b in read_parquet(&out.join("summary.parquet")).batches {

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{files, ok, refused, run_args};
+use common::{files, finished_parts, ok, refused, run_args};
 
 /// Paths of the interrupted runs, in parts of [`CHECKPOINT`] path: 24 parts.
 const PATHS: &str = "24";
@@ -56,24 +56,6 @@ fn spawn(scenario: &Path, out: &Path, extra: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-/// The finished parts in the work directory of the run into `out`.
-fn finished_parts(out: &Path) -> usize {
-    let work = out.with_file_name(format!(
-        ".{}.checkpoints",
-        out.file_name().unwrap().to_string_lossy()
-    ));
-    fs::read_dir(work.join("parts")).map_or(0, |d| {
-        d.filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("units-")
-        })
-        .count()
-    })
 }
 
 /// Waits until the run into `out` has finished at least `parts` parts.

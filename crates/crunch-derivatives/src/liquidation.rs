@@ -207,12 +207,9 @@ mod tests {
     fn market(depth: Option<f64>) -> MarketSpec {
         MarketSpec {
             assets: vec![AssetSpec {
-                symbol: "ETH".into(),
-                price: 100.0,
-                sigma: 0.5,
-                mu: 0.0,
                 depth,
                 impact: 1.0,
+                ..AssetSpec::new("ETH", 100.0, 0.5)
             }],
             dt: 1.0 / 365.0,
             phi: 0.0,

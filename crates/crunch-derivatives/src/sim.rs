@@ -38,14 +38,7 @@
 //!     Account, DerivBook, DerivOptions, MarginMode, Position, RuleParams, simulate_deriv_path,
 //! };
 //!
-//! let eth = AssetSpec {
-//!     symbol: "ETH".into(),
-//!     price: 100.0,
-//!     sigma: 0.8,
-//!     mu: 0.0,
-//!     depth: None,
-//!     impact: 0.0,
-//! };
+//! let eth = AssetSpec::new("ETH", 100.0, 0.8);
 //! let market = MarketSpec { assets: vec![eth], dt: 1.0 / 365.0, phi: 0.0 };
 //! let book = DerivBook::new(vec![
 //!     Account::new("a", 100.0, vec![Position::perp(0, 10.0, 100.0)])?,

@@ -106,14 +106,7 @@ mod tests {
     use crunch_core::{AssetSpec, PricePath};
 
     fn market() -> MarketSpec {
-        let a = |s: &str, sigma: f64| AssetSpec {
-            symbol: s.into(),
-            price: 100.0,
-            sigma,
-            mu: 0.0,
-            depth: None,
-            impact: 0.0,
-        };
+        let a = |s: &str, sigma: f64| AssetSpec::new(s, 100.0, sigma);
         MarketSpec {
             assets: vec![a("ETH", 0.5), a("USDC", 0.0)],
             dt: 0.25,

@@ -9,6 +9,9 @@
 //! `ltv 0.75, lt 0.8, bonus 0.05`, USDC and USDC_ARB `ltv 0.85, lt 0.9, bonus 0.05`;
 //! close factor 0.5; debt in USDC; target health 1.2.
 
+mod common;
+
+use common::{close, eth_path};
 use crunch_core::{
     AssetSpec, Book, Chain, Chains, Frictions, MarketSpec, PathOutcome, PathSource, PricePath,
     Window, stream_rng,
@@ -71,11 +74,7 @@ fn chains(halts: Vec<Window>) -> Chains {
 
 /// ETH prices by step (ETH_ARB copies them); the stables are 1.
 fn path(eth: &[f64]) -> PricePath {
-    let mut p = PricePath::new(eth.len() - 1, 4);
-    for (t, &x) in eth.iter().enumerate() {
-        p.row_mut(t).copy_from_slice(&[x, 1.0, x, 1.0]);
-    }
-    p
+    eth_path(eth, |x| [x, 1.0, x, 1.0])
 }
 
 fn run(f: &Frictions, b: &Book, p: &PricePath) -> (PathOutcome, Vec<Vec<f64>>) {
@@ -99,14 +98,6 @@ fn isolated(c: &Chains, b: &Book) -> (Frictions, Book) {
         ..Frictions::default()
     };
     (f, split)
-}
-
-#[track_caller]
-fn close(got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "got {got}, want {want}"
-    );
 }
 
 /// One account: 2000 USDC at home, 1 ETH_ARB on `arb`, debt 2000 USDC. Split at start

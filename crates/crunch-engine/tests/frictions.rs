@@ -3,6 +3,9 @@
 //! liquidation sizes of Aave v3.3, Morpho Blue and Euler v2. Expected values are derived in
 //! the comments. ETH: ltv 0.8, lt 0.825, bonus 0.05; close factor 0.5; debt in USDC.
 
+mod common;
+
+use common::{close, eth_path};
 use crunch_core::{
     AssetSpec, Book, Comet, EMode, Frictions, Isolation, LiquidatorSpec, MarketSpec, OracleSpec,
     PathOutcome, PricePath, RuleSet, Window,
@@ -31,11 +34,7 @@ fn market(depth: Option<f64>) -> MarketSpec {
 
 /// ETH prices by step; USDC is 1.
 fn path(eth: &[f64]) -> PricePath {
-    let mut p = PricePath::new(eth.len() - 1, 2);
-    for (t, &x) in eth.iter().enumerate() {
-        p.row_mut(t).copy_from_slice(&[x, 1.0]);
-    }
-    p
+    eth_path(eth, |x| [x, 1.0])
 }
 
 /// Accounts as (ETH held, USDC debt).
@@ -71,14 +70,6 @@ fn run(m: &MarketSpec, f: &Frictions, b: &Book, p: &PricePath) -> PathOutcome {
     let o = with(ScanMode::Pruned);
     assert_eq!(o, with(ScanMode::Exhaustive));
     o
-}
-
-#[track_caller]
-fn close(got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "got {got}, want {want}"
-    );
 }
 
 fn oracle(spec: OracleSpec) -> Frictions {

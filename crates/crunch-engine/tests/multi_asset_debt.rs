@@ -4,6 +4,9 @@
 //! derived in the comments. Close factor 0.5; ETH: ltv 0.8, lt 0.825, bonus 0.05; USDC:
 //! ltv 0.85, lt 0.9, bonus 0.05; DAI is not collateral.
 
+mod common;
+
+use common::close;
 use crunch_core::{
     AssetSpec, Book, Frictions, LiquidatorSpec, MarketSpec, OracleSpec, PathOutcome, PricePath,
     Spike, Window,
@@ -70,14 +73,6 @@ fn run(f: &Frictions, b: &Book, p: &PricePath, scan: ScanMode) -> PathOutcome {
     };
     let mut scratch = Scratch::new(b, p.steps());
     simulate_path(&m, f, b, &policy, p, options, &mut scratch, 0, 0).unwrap()
-}
-
-#[track_caller]
-fn close(got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "got {got}, want {want}"
-    );
 }
 
 /// 1,000 USDC against 0.5 ETH owed; ETH doubles twice: 1000, 2000, 4000.

@@ -3,6 +3,9 @@
 //! neutral tier, or a policy that does not apply the tiers: bit-identical outcomes); and
 //! no look-ahead (changing prices after step `t` leaves the scores up to `t` unchanged).
 
+mod common;
+
+use common::{close, eth_path};
 use crunch_core::{
     AssetSpec, Book, Frictions, MarketSpec, PathOutcome, PathSource, PricePath, Reputation,
     RuleSet, ScoreUpdate, Tier, TierOutcome, stream_rng,
@@ -102,19 +105,7 @@ fn run(
 
 /// ETH prices by step; USDC is 1.
 fn path(eth: &[f64]) -> PricePath {
-    let mut p = PricePath::new(eth.len() - 1, 2);
-    for (t, &x) in eth.iter().enumerate() {
-        p.row_mut(t).copy_from_slice(&[x, 1.0]);
-    }
-    p
-}
-
-#[track_caller]
-fn close(got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
-        "got {got}, want {want}"
-    );
+    eth_path(eth, |x| [x, 1.0])
 }
 
 /// Two accounts with 1 ETH and 700 USDC of debt each: A with score 0.6 (high tier: lt

@@ -12,12 +12,8 @@ use crunch_policy::{
 
 fn market() -> MarketSpec {
     let a = |s: &str, sigma: f64| AssetSpec {
-        symbol: s.into(),
-        price: 100.0,
-        sigma,
-        mu: 0.0,
-        depth: None,
         impact: 1.0,
+        ..AssetSpec::new(s, 100.0, sigma)
     };
     MarketSpec {
         assets: vec![a("ETH", 0.8), a("BTC", 0.6), a("USDC", 0.0)],

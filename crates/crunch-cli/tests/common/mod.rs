@@ -138,3 +138,21 @@ pub fn read_parquet(path: &Path) -> ParquetContent {
         metadata,
     }
 }
+
+/// The finished parts in the work directory of the run into `out`.
+pub fn finished_parts(out: &Path) -> usize {
+    let work = out.with_file_name(format!(
+        ".{}.checkpoints",
+        out.file_name().unwrap().to_string_lossy()
+    ));
+    fs::read_dir(work.join("parts")).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("units-")
+        })
+        .count()
+    })
+}

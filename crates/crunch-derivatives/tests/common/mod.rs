@@ -7,14 +7,7 @@ use crunch_derivatives::{Account, DerivBook, MarginMode, Position, RuleParams};
 
 /// An asset priced 100 with volatility 0.5, no drift, no liquidity model.
 pub fn asset(symbol: &str) -> AssetSpec {
-    AssetSpec {
-        symbol: symbol.into(),
-        price: 100.0,
-        sigma: 0.5,
-        mu: 0.0,
-        depth: None,
-        impact: 0.0,
-    }
+    AssetSpec::new(symbol, 100.0, 0.5)
 }
 
 /// A market of the given assets with step `dt` years.
