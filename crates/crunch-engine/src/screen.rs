@@ -125,7 +125,8 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, walk_asset, spare, by_key, moved, support, holding
+        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
+        holding
     ]
 );
 
@@ -162,6 +163,16 @@ impl Entries {
         let at = self.share.len();
         self.share.resize(at + coll.len(), 0.0);
         shares(coll, reference, &mut self.share[at..]);
+    }
+
+    /// Rewrites entry `e` (same account) with key `key`, debt `debt` and holdings `coll`,
+    /// its shares taken at the reference prices `reference`.
+    fn set_from(&mut self, e: usize, key: f64, debt: f64, coll: &[f64], reference: &[f64]) {
+        let a = coll.len();
+        self.key[e] = key;
+        self.debt[e] = debt;
+        self.coll[e * a..(e + 1) * a].copy_from_slice(coll);
+        shares(coll, reference, &mut self.share[e * a..(e + 1) * a]);
     }
 
     /// Resizes to `n` entries (`a` assets), the new ones zeros.
@@ -509,6 +520,8 @@ pub(crate) struct Screen {
     loc: Vec<Loc>,
     /// Each group's position in the current walk, and the walk's asset.
     cursors: Vec<Cursor>,
+    /// The cursors not yet exhausted, by the bound of their next candidate.
+    active: Vec<u32>,
     walk_asset: usize,
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
     /// with the entries' places, and the entries that change groups.
@@ -528,6 +541,7 @@ impl Screen {
             groups: Vec::new(),
             loc: vec![NOWHERE; n],
             cursors: Vec::new(),
+            active: Vec::new(),
             walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
@@ -558,13 +572,27 @@ impl Screen {
     }
 
     /// Refreshes account `j`'s entry after its debt or collateral changed (at prices `p`
-    /// and thresholds `lt`, which have the zeros of the last re-index).
+    /// and thresholds `lt`, which have the zeros of the last re-index). A dirty entry that
+    /// stays in its group is rewritten in place; otherwise the old entry is marked stale
+    /// and the account gets a new dirty entry.
     pub(crate) fn update(&mut self, j: usize, debt: &[f64], coll: &[f64], p: &[f64], lt: &[f64]) {
         let n = debt.len();
-        // Mark the old entry stale.
         let old = self.loc[j];
+        let d = debt[j];
+        let target = (d > 0.0).then(|| {
+            for (i, h) in self.holding.iter_mut().enumerate() {
+                *h = coll[i * n + j];
+            }
+            self.group_of(p, lt)
+        });
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
+            if old.dirty && target == Some(old.group as usize) {
+                let k = key(&self.holding, d, &g.reference, &g.reference_lt, &g.support);
+                let slot = old.slot as usize;
+                g.dirty.set_from(slot, k, d, &self.holding, &g.reference);
+                return;
+            }
             if old.dirty {
                 g.dirty.account[old.slot as usize] = STALE;
             } else {
@@ -574,20 +602,14 @@ impl Screen {
             g.live -= 1;
             self.loc[j] = NOWHERE;
         }
-        let d = debt[j];
-        if d <= 0.0 {
-            return;
+        if let Some(g) = target {
+            self.push_dirty(g, j, d);
         }
-        for (i, h) in self.holding.iter_mut().enumerate() {
-            *h = coll[i * n + j];
-        }
-        self.insert(j, d, p, lt);
     }
 
-    /// Gives account `j` (debt `d > 0`, collateral `self.holding`) a dirty entry in the
-    /// group of its support and of its largest holding value at prices `p` (thresholds
-    /// `lt`).
-    fn insert(&mut self, j: usize, d: f64, p: &[f64], lt: &[f64]) {
+    /// The group of the support of holdings `self.holding` and of their largest holding
+    /// value at prices `p` (thresholds `lt`), created if there is none.
+    fn group_of(&mut self, p: &[f64], lt: &[f64]) -> usize {
         self.support.clear();
         let holding = &self.holding;
         self.support
@@ -601,34 +623,37 @@ impl Screen {
                     in_mix(range, mix(holding, &g.reference, &g.reference_lt, support))
                 })
         });
-        let g = match found {
-            Some(g) => g,
-            None => {
-                let mix = (self.support.len() == 2).then(|| {
-                    let w = mix(holding, p, lt, &self.support);
-                    let bin = ((w * MIXES as f64) as usize).min(MIXES - 1) as f64;
-                    (bin / MIXES as f64, (bin + 1.0) / MIXES as f64)
-                });
-                self.groups.push(Group {
-                    tag,
-                    support: self.support.clone(),
-                    mix,
-                    reference: p.to_vec(),
-                    reference_lt: lt.to_vec(),
-                    main: Entries::default(),
-                    floors: Floors::default(),
-                    dirty: Entries::default(),
-                    live: 0,
-                    waste: 0,
-                    loose: 0,
-                    zero: 0,
-                    sure: 0,
-                    floor: 0.0,
-                    recorded: 0,
-                });
-                self.groups.len() - 1
-            }
-        };
+        if let Some(g) = found {
+            return g;
+        }
+        let mix = (self.support.len() == 2).then(|| {
+            let w = mix(holding, p, lt, &self.support);
+            let bin = ((w * MIXES as f64) as usize).min(MIXES - 1) as f64;
+            (bin / MIXES as f64, (bin + 1.0) / MIXES as f64)
+        });
+        self.groups.push(Group {
+            tag,
+            support: self.support.clone(),
+            mix,
+            reference: p.to_vec(),
+            reference_lt: lt.to_vec(),
+            main: Entries::default(),
+            floors: Floors::default(),
+            dirty: Entries::default(),
+            live: 0,
+            waste: 0,
+            loose: 0,
+            zero: 0,
+            sure: 0,
+            floor: 0.0,
+            recorded: 0,
+        });
+        self.groups.len() - 1
+    }
+
+    /// Gives account `j` (debt `d > 0`, collateral `self.holding`) a dirty entry in group
+    /// `g`.
+    fn push_dirty(&mut self, g: usize, j: usize, d: f64) {
         let group = &mut self.groups[g];
         let key = key(
             &self.holding,
@@ -750,7 +775,8 @@ impl Screen {
             for e in 0..moved.len() {
                 self.holding
                     .copy_from_slice(&moved.coll[e * a..(e + 1) * a]);
-                self.insert(moved.account[e] as usize, moved.debt[e], p, lt);
+                let g = self.group_of(p, lt);
+                self.push_dirty(g, moved.account[e] as usize, moved.debt[e]);
             }
             self.moved = moved;
         }
@@ -910,6 +936,14 @@ impl Screen {
                 share: r / ratio(k) * (1.0 - SHARE_MARGIN),
             }
         }));
+        // Every open cursor, bound -inf until its first search.
+        self.active.clear();
+        let open = |(_, x): &(usize, &Cursor)| x.from < x.end;
+        let cursors = self.cursors.iter().enumerate().filter(open);
+        self.active.extend(cursors.map(|(c, _)| c as u32));
+        for &c in &self.active {
+            self.cursors[c as usize].bound = f64::NEG_INFINITY;
+        }
     }
 
     /// The least lower bound of `H` over the walk's next candidates, and the group that
@@ -933,7 +967,7 @@ impl Screen {
             }
         };
         // The loop over the groups touches only the cursors but for a search.
-        let (groups, cursors) = (&self.groups, &mut self.cursors);
+        let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
         let search = |cursor: &mut Cursor, g: usize, from: usize| {
             let group = &groups[g];
             match group
@@ -952,27 +986,32 @@ impl Screen {
                 }
             }
         };
+        // `active` is sorted by bound. The front's bound is the least lower bound of every
+        // cursor's next candidate: a candidate found at an earlier threshold is at or before
+        // the current one (the entries between were refused then), and a taken one's
+        // successor comes after it, so neither bound is larger. Only the front is refreshed;
+        // a refresh only raises its bound, and the cursor moves back to its place.
         loop {
-            // The least bound over the groups' next candidates. A candidate found at an
-            // earlier threshold is at or before the current one (the entries between were
-            // refused then), so its bound is not larger: only the least needs a refresh.
-            let mut best: Option<(f64, usize)> = None;
-            for (g, cursor) in cursors.iter_mut().enumerate() {
-                if cursor.from >= cursor.end
-                    || (cursor.next == UNKNOWN && !search(cursor, g, cursor.from))
-                {
-                    continue;
-                }
-                if best.is_none_or(|(b, _)| cursor.bound < b) {
-                    best = Some((cursor.bound, g));
-                }
-            }
-            let (bound, g) = best?;
+            let &g = active.first()?;
+            let g = g as usize;
             let cursor = &mut cursors[g];
-            if cursor.hi == hi {
-                return Some((bound, g));
+            if cursor.next != UNKNOWN && cursor.hi == hi {
+                return Some((cursor.bound, g));
             }
-            search(cursor, g, cursor.next);
+            let from = match cursor.next {
+                UNKNOWN => cursor.from,
+                next => next,
+            };
+            if !search(cursor, g, from) {
+                active.remove(0); // Exhausted for the rest of the walk.
+                continue;
+            }
+            let bound = cursor.bound;
+            let mut i = 0;
+            while i + 1 < active.len() && cursors[active[i + 1] as usize].bound < bound {
+                active.swap(i, i + 1);
+                i += 1;
+            }
         }
     }
 
