@@ -113,11 +113,16 @@ clone_reusing!(
         main,
         floors,
         dirty,
+        order,
+        dirty_share,
         live,
         waste,
         loose,
         zero,
         sure,
+        dirty_zero,
+        dirty_sure,
+        below,
         floor,
         recorded
     ]
@@ -449,8 +454,12 @@ struct Group {
     main: Entries,
     /// `main`'s seizure floors and live counts.
     floors: Floors,
-    /// Entries added since the last sort, unsorted.
+    /// Entries added since the last sort, in the order they came (stale ones included).
     dirty: Entries,
+    /// The live `dirty` slots sorted by key, with the keys' bits: `(key bits, slot)`.
+    order: Vec<(u64, u32)>,
+    /// The largest share of each asset ([`Floors`]) over the dirty entries.
+    dirty_share: Vec<f64>,
     /// Live members (entries not stale).
     live: usize,
     /// Entries checked since the last sort that were not needed.
@@ -460,11 +469,61 @@ struct Group {
     /// The sure region of the last census: `main` slots `zero..sure`.
     zero: usize,
     sure: usize,
+    /// The sure region of the last census in `order`: positions `dirty_zero..dirty_sure`,
+    /// the keys in `(0, below)`.
+    dirty_zero: usize,
+    dirty_sure: usize,
+    below: f64,
     /// `m (1 - MARGIN)` at the last census: `floor * K` bounds a sure entry's `H` below.
     floor: f64,
     /// The `main` slots below this (and above `zero`) have had their first liquidatable
     /// step recorded since the last sort.
     recorded: usize,
+}
+
+impl Group {
+    /// Adds dirty slot `slot`, of key `key`, to `order` and its shares to `dirty_share`.
+    fn order_insert(&mut self, key: f64, slot: u32) {
+        let a = self.dirty_share.len();
+        let share = &self.dirty.share[slot as usize * a..(slot as usize + 1) * a];
+        for (x, &s) in self.dirty_share.iter_mut().zip(share) {
+            *x = greater(*x, s);
+        }
+        let x = (key.to_bits(), slot);
+        let at = self.order.partition_point(|y| *y < x);
+        self.order.insert(at, x);
+    }
+
+    /// Moves dirty slot `slot` from key `before` to key `key` in `order`, and adds its
+    /// shares to `dirty_share`.
+    fn order_rekey(&mut self, before: f64, key: f64, slot: u32) {
+        let a = self.dirty_share.len();
+        let share = &self.dirty.share[slot as usize * a..(slot as usize + 1) * a];
+        for (x, &s) in self.dirty_share.iter_mut().zip(share) {
+            *x = greater(*x, s);
+        }
+        let old = (before.to_bits(), slot);
+        let from = self.order.partition_point(|y| *y < old);
+        debug_assert_eq!(self.order.get(from), Some(&old));
+        let x = (key.to_bits(), slot);
+        // Counted with the old place still there: past it, the new place is one less.
+        let to = self.order.partition_point(|y| *y < x);
+        if to > from {
+            self.order.copy_within(from + 1..to, from);
+            self.order[to - 1] = x;
+        } else {
+            self.order.copy_within(to..from, to + 1);
+            self.order[to] = x;
+        }
+    }
+
+    /// Removes dirty slot `slot`, of key `key`, from `order`.
+    fn order_remove(&mut self, key: f64, slot: u32) {
+        let x = (key.to_bits(), slot);
+        let at = self.order.partition_point(|y| *y < x);
+        debug_assert_eq!(self.order.get(at), Some(&x));
+        self.order.remove(at);
+    }
 }
 
 /// Where an account's live entry is.
@@ -520,7 +579,7 @@ pub(crate) struct Screen {
     loc: Vec<Loc>,
     /// Each group's position in the current walk, and the walk's asset.
     cursors: Vec<Cursor>,
-    /// The cursors not yet exhausted, by the bound of their next candidate.
+    /// The cursors not yet exhausted, in no particular order.
     active: Vec<u32>,
     walk_asset: usize,
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
@@ -560,6 +619,8 @@ impl Screen {
         for g in &mut self.groups {
             g.main.clear();
             g.dirty.clear();
+            g.order.clear();
+            g.dirty_share.fill(0.0);
             g.live = 0;
         }
         self.loc.fill(NOWHERE);
@@ -588,12 +649,15 @@ impl Screen {
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
             if old.dirty && target == Some(old.group as usize) {
+                let before = g.dirty.key[old.slot as usize];
                 let k = key(&self.holding, d, &g.reference, &g.reference_lt, &g.support);
-                let slot = old.slot as usize;
-                g.dirty.set_from(slot, k, d, &self.holding, &g.reference);
+                g.dirty
+                    .set_from(old.slot as usize, k, d, &self.holding, &g.reference);
+                g.order_rekey(before, k, old.slot);
                 return;
             }
             if old.dirty {
+                g.order_remove(g.dirty.key[old.slot as usize], old.slot);
                 g.dirty.account[old.slot as usize] = STALE;
             } else {
                 g.main.account[old.slot as usize] = STALE;
@@ -640,11 +704,16 @@ impl Screen {
             main: Entries::default(),
             floors: Floors::default(),
             dirty: Entries::default(),
+            order: Vec::new(),
+            dirty_share: vec![0.0; self.assets],
             live: 0,
             waste: 0,
             loose: 0,
             zero: 0,
             sure: 0,
+            dirty_zero: 0,
+            dirty_sure: 0,
+            below: 0.0,
             floor: 0.0,
             recorded: 0,
         });
@@ -662,14 +731,16 @@ impl Screen {
             &group.reference_lt,
             &group.support,
         );
+        let slot = group.dirty.len() as u32;
         self.loc[j] = Loc {
             group: g as u32,
             dirty: true,
-            slot: group.dirty.len() as u32,
+            slot,
         };
         group
             .dirty
             .push(key, j as u32, d, &self.holding, &group.reference);
+        group.order_insert(key, slot);
         group.live += 1;
     }
 
@@ -707,15 +778,10 @@ impl Screen {
             }
             by_key.sort_unstable_by_key(|x| x.0);
         } else {
-            // The live entries of `main` are in key order: sort the dirty ones and merge
-            // the two sequences in one pass (`main`'s first among equal keys).
+            // The live entries of `main` and `order` are in key order: merge the two
+            // sequences in one pass (`main`'s first among equal keys).
             let dirty = &group.dirty;
-            by_key.extend(
-                (0..dirty.len())
-                    .filter(|&e| dirty.account[e] != STALE)
-                    .map(|e| (dirty.key[e].to_bits(), base + e as u32)),
-            );
-            by_key.sort_unstable_by_key(|x| x.0);
+            by_key.extend(group.order.iter().map(|&(k, e)| (k, base + e)));
             let (main, spare) = (&group.main, &mut self.spare);
             spare.resize(group.live, a);
             let mut out = 0;
@@ -764,11 +830,15 @@ impl Screen {
         }
         group.floors.build(&group.main, a);
         group.dirty.clear();
+        group.order.clear();
+        group.dirty_share.fill(0.0);
         group.live = len;
         group.waste = 0;
         group.loose = 0;
         group.zero = 0;
         group.sure = 0;
+        group.dirty_zero = 0;
+        group.dirty_sure = 0;
         group.recorded = 0;
         if let Some((p, lt)) = rebase {
             let moved = std::mem::take(&mut self.moved);
@@ -848,11 +918,19 @@ impl Screen {
             };
             let keys = &group.main.key;
             let threshold = tau / (m * (1.0 - MARGIN));
+            let below = 1.0 / (big * (1.0 + MARGIN));
             let zero = keys.partition_point(|&k| k <= 0.0);
-            let sure = keys
-                .partition_point(|&k| k < 1.0 / (big * (1.0 + MARGIN)))
-                .max(zero);
+            let sure = keys.partition_point(|&k| k < below).max(zero);
             let end = keys.partition_point(|&k| k < threshold).max(sure);
+            // The same regions of the dirty entries, by `order` (keys are never negative).
+            let order = &group.order;
+            let key_of = |x: &(u64, u32)| f64::from_bits(x.0);
+            let dirty_zero = order.partition_point(|x| x.0 == 0);
+            let dirty_sure = order.partition_point(|x| key_of(x) < below).max(dirty_zero);
+            let dirty_end = order
+                .partition_point(|x| key_of(x) < threshold)
+                .max(dirty_sure);
+            let slots = |range: std::ops::Range<usize>| order[range].iter().map(|x| x.1 as usize);
             let mut exact = Exact {
                 assets: a,
                 support: &group.support,
@@ -864,42 +942,37 @@ impl Screen {
                 needed: 0,
                 computed: 0,
             };
-            exact.check(&group.main, 0..zero, f64::INFINITY);
+            exact.check(&group.main, 0..zero);
             group.waste += zero - exact.needed;
             group.loose += exact.computed - exact.needed;
-            // Dirty entries are checked unless their key is past the band; a merge would
-            // have spared each check.
-            exact.check(&group.dirty, 0..group.dirty.len(), threshold);
+            // The dirty entries' zero prefix and band are checked, and their sure region is
+            // taken lazily by the walks; a merge would have spared all of it.
+            exact.check(&group.dirty, slots(0..dirty_zero));
+            exact.check(&group.dirty, slots(dirty_sure..dirty_end));
             group.waste += group.dirty.len();
             // The band is checked in full; a key re-based at the current prices would
             // have spared each of its checks.
-            exact.check(&group.main, sure..end, f64::INFINITY);
+            exact.check(&group.main, sure..end);
             group.waste += end - sure;
             group.loose += end - sure;
-            // The sure region: counted, recorded, and checked only where its lower bound
-            // is below the running minimum (the front of the list).
+            // The sure regions: counted, recorded, and checked only where their lower bound
+            // is below the running minimum (the front of each).
             let floor = m * (1.0 - MARGIN);
-            let main = &group.main;
-            for e in zero..sure {
-                if main.account[e] == STALE {
-                    continue;
-                }
-                if floor * main.key[e] >= exact.least.min(min_health) {
-                    break;
-                }
-                let h = health(
-                    &main.coll[e * a..(e + 1) * a],
-                    main.debt[e],
-                    exact.support,
-                    p,
-                    lt,
-                );
-                exact.least = exact.least.min(h);
-            }
+            exact.front(&group.main, zero..sure, floor, min_health);
+            exact.front(
+                &group.dirty,
+                slots(dirty_zero..dirty_sure),
+                floor,
+                min_health,
+            );
             census.least = exact.least;
             census.sure += group.floors.live_in(zero, sure, &group.main);
+            census.sure += (dirty_sure - dirty_zero) as u64;
             group.zero = zero;
             group.sure = sure;
+            group.dirty_zero = dirty_zero;
+            group.dirty_sure = dirty_sure;
+            group.below = below;
             group.floor = floor;
         }
         census
@@ -915,6 +988,12 @@ impl Screen {
                     first[j as usize] = t;
                 }
             }
+            for &(_, e) in &group.order[group.dirty_zero..group.dirty_sure] {
+                let j = group.dirty.account[e as usize] as usize;
+                if first[j] == u32::MAX {
+                    first[j] = t;
+                }
+            }
             group.recorded = group.recorded.max(group.sure);
         }
     }
@@ -924,18 +1003,28 @@ impl Screen {
     pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
         self.walk_asset = k;
         self.cursors.clear();
-        self.cursors.extend(self.groups.iter().map(|g| {
+        let a = self.assets;
+        for g in &self.groups {
             let ratio = |i: usize| p[i] / g.reference[i];
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
-            Cursor {
-                from: g.zero,
-                end: g.sure,
+            let cursor = |from, end| Cursor {
+                from,
+                end,
                 next: UNKNOWN,
                 bound: f64::NAN,
                 hi: f64::NAN,
                 share: r / ratio(k) * (1.0 - SHARE_MARGIN),
-            }
-        }));
+            };
+            // A region none of whose entries can be of asset `k` is closed at once.
+            let (main, dirty) = (cursor(g.zero, g.sure), cursor(g.dirty_zero, g.dirty_sure));
+            let root = g.floors.share.get(a + k).copied().unwrap_or(0.0);
+            let closed = |c: Cursor, largest: f64| match largest >= c.share {
+                true => c,
+                false => Cursor { end: c.from, ..c },
+            };
+            self.cursors.push(closed(main, root));
+            self.cursors.push(closed(dirty, g.dirty_share[k]));
+        }
         // Every open cursor, bound -inf until its first search.
         self.active.clear();
         let open = |(_, x): &(usize, &Cursor)| x.from < x.end;
@@ -968,15 +1057,31 @@ impl Screen {
         };
         // The loop over the groups touches only the cursors but for a search.
         let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
-        let search = |cursor: &mut Cursor, g: usize, from: usize| {
-            let group = &groups[g];
-            match group
-                .floors
-                .find(from, cursor.end, &group.main, a, &pass(cursor.share))
-            {
+        // Cursor `c` walks group `c / 2`'s `main` (even `c`) or `order` (odd `c`), whose
+        // sure region is short: it is searched entry by entry.
+        let search = |cursor: &mut Cursor, c: usize, from: usize| {
+            let group = &groups[c / 2];
+            let found = if c % 2 == 0 {
+                let pass = pass(cursor.share);
+                group.floors.find(from, cursor.end, &group.main, a, &pass)
+            } else {
+                let dirty = &group.dirty;
+                let pass = pass(cursor.share);
+                (from..cursor.end).find(|&x| {
+                    let e = group.order[x].1 as usize;
+                    let c = &dirty.coll[e * a..(e + 1) * a];
+                    let share = &dirty.share[e * a..(e + 1) * a];
+                    pass(dirty.debt[e], c, c, Some(share))
+                })
+            };
+            match found {
                 Some(e) => {
                     cursor.next = e;
-                    cursor.bound = group.floor * group.main.key[e];
+                    let key = match c % 2 {
+                        0 => group.main.key[e],
+                        _ => f64::from_bits(group.order[e].0),
+                    };
+                    cursor.bound = group.floor * key;
                     cursor.hi = hi;
                     true
                 }
@@ -992,17 +1097,17 @@ impl Screen {
         // successor comes after it, so neither bound is larger. Only the front is refreshed;
         // a refresh only raises its bound, and the cursor moves back to its place.
         loop {
-            let &g = active.first()?;
-            let g = g as usize;
-            let cursor = &mut cursors[g];
+            let &c = active.first()?;
+            let c = c as usize;
+            let cursor = &mut cursors[c];
             if cursor.next != UNKNOWN && cursor.hi == hi {
-                return Some((cursor.bound, g));
+                return Some((cursor.bound, c));
             }
             let from = match cursor.next {
                 UNKNOWN => cursor.from,
                 next => next,
             };
-            if !search(cursor, g, from) {
+            if !search(cursor, c, from) {
                 active.remove(0); // Exhausted for the rest of the walk.
                 continue;
             }
@@ -1019,30 +1124,49 @@ impl Screen {
     /// `H` at prices `p` and thresholds `lt` (the census's), debt and collateral.
     pub(crate) fn materialize(
         &mut self,
-        g: usize,
+        c: usize,
         p: &[f64],
         lt: &[f64],
     ) -> (u32, f64, f64, &[f64]) {
         let a = self.assets;
-        let cursor = &mut self.cursors[g];
-        let e = cursor.next;
-        cursor.from = e + 1;
+        let cursor = &mut self.cursors[c];
+        let x = cursor.next;
+        cursor.from = x + 1;
         cursor.next = UNKNOWN;
-        let group = &self.groups[g];
-        let main = &group.main;
-        let c = &main.coll[e * a..(e + 1) * a];
-        let d = main.debt[e];
-        (main.account[e], health(c, d, &group.support, p, lt), d, c)
+        let group = &self.groups[c / 2];
+        let (part, e) = match c % 2 {
+            0 => (&group.main, x),
+            _ => (&group.dirty, group.order[x].1 as usize),
+        };
+        let coll = &part.coll[e * a..(e + 1) * a];
+        let d = part.debt[e];
+        (
+            part.account[e],
+            health(coll, d, &group.support, p, lt),
+            d,
+            coll,
+        )
     }
 
     /// Whether `f(j)` holds for a live sure account `j` of the last census whose `H` may be
     /// below `below`.
     pub(crate) fn any_sure(&self, below: f64, mut f: impl FnMut(u32) -> bool) -> bool {
         self.groups.iter().any(|group| {
-            let main = &group.main;
+            // Updates since the census re-ordered the dirty entries: every one of them
+            // below the bound is offered (the updated ones too, harmlessly).
+            let (main, dirty) = (&group.main, &group.dirty);
             (group.zero..group.sure)
                 .take_while(|&e| group.floor * main.key[e] < below)
                 .any(|e| main.account[e] != STALE && f(main.account[e]))
+                || group
+                    .order
+                    .iter()
+                    .skip_while(|x| x.0 == 0)
+                    .take_while(|x| {
+                        let key = f64::from_bits(x.0);
+                        key < group.below && group.floor * key < below
+                    })
+                    .any(|x| f(dirty.account[x.1 as usize]))
         })
     }
 }
@@ -1113,12 +1237,11 @@ struct Exact<'a, F> {
 }
 
 impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
-    /// Checks the live entries of `part` in `range` whose key is below `limit` (keys at or
-    /// above the census's threshold have `H >= tau`, like the entries past the band).
-    fn check(&mut self, part: &Entries, range: std::ops::Range<usize>, limit: f64) {
+    /// Checks the live entries `entries` of `part`.
+    fn check(&mut self, part: &Entries, entries: impl Iterator<Item = usize>) {
         let a = self.assets;
-        for e in range {
-            if part.account[e] == STALE || part.key[e] >= limit {
+        for e in entries {
+            if part.account[e] == STALE {
                 continue;
             }
             let c = &part.coll[e * a..(e + 1) * a];
@@ -1130,6 +1253,30 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
             if h < 1.0 {
                 (self.visit)(part.account[e], h, d, c);
             }
+        }
+    }
+
+    /// Lowers `least` to the exact `H` of the live entries `entries` of `part` (sure ones,
+    /// in key order) whose lower bound `floor * K` is below `least` and `min_health`.
+    fn front(
+        &mut self,
+        part: &Entries,
+        entries: impl Iterator<Item = usize>,
+        floor: f64,
+        min_health: f64,
+    ) {
+        let a = self.assets;
+        for e in entries {
+            if part.account[e] == STALE {
+                continue;
+            }
+            if floor * part.key[e] >= self.least.min(min_health) {
+                break;
+            }
+            let c = &part.coll[e * a..(e + 1) * a];
+            self.least = self
+                .least
+                .min(health(c, part.debt[e], self.support, self.p, self.lt));
         }
     }
 }
@@ -1283,6 +1430,8 @@ mod tests {
             for g in &screen.groups {
                 let live = (g.zero..g.sure).map(|e| g.main.account[e]);
                 sure.extend(live.filter(|&j| j != STALE));
+                let order = &g.order[g.dirty_zero..g.dirty_sure];
+                sure.extend(order.iter().map(|x| g.dirty.account[x.1 as usize]));
             }
             assert_eq!(census.sure, sure.len() as u64, "step {step}");
             let mut want = Vec::new();
