@@ -67,7 +67,7 @@ const TINY: f64 = 1e-250;
 /// prices (the band, and accounts it let through that were healthy: a loose bound), the
 /// keys are re-based to the current prices and thresholds; otherwise (dirty entries) the
 /// dirty entries are merged into the sorted ones, keys unchanged.
-const REBUILD_FACTOR: usize = 4;
+const REBUILD_FACTOR: usize = 2;
 
 /// Groups of accounts with two assets in their support are split by the mix `w`, the
 /// first asset's share of the key's numerator, into this many ranges of equal width: `H /
@@ -949,7 +949,7 @@ impl Screen {
             // taken lazily by the walks; a merge would have spared all of it.
             exact.check(&group.dirty, slots(0..dirty_zero));
             exact.check(&group.dirty, slots(dirty_sure..dirty_end));
-            group.waste += group.dirty.len();
+            group.waste += dirty_end;
             // The band is checked in full; a key re-based at the current prices would
             // have spared each of its checks.
             exact.check(&group.main, sure..end);
