@@ -819,6 +819,21 @@ impl Gate {
     }
 }
 
+impl Gate {
+    /// A seizure from which on the gate refuses every one at `Q = q` (`s < bonus` fails),
+    /// close above the least: the real-number threshold widened by `1e-12` when the exact
+    /// rule refuses it (one evaluation, nearly always), else [`Gate::admission`]'s `hi`.
+    fn refusal(self, q: f64, bonus: f64) -> f64 {
+        let guess = self.depth * (bonus / self.impact).powi(2) - q;
+        let hi = guess * (1.0 + 1e-12);
+        if guess > 0.0 && hi.is_finite() && self.slippage(q, hi) >= bonus {
+            hi
+        } else {
+            self.admission(q, bonus).hi
+        }
+    }
+}
+
 /// The gate's decision at a fixed `Q`: seizures `<= lo` pass, `>= hi` fail, and those in
 /// between are decided by the exact rule.
 #[derive(Debug, Clone, Copy)]
@@ -1081,11 +1096,12 @@ impl AssetWalk<'_> {
         }
     }
 
-    /// The least seizure the gate refuses at the current `Q` (`+inf` without a gate): by
-    /// the slippage's monotony, every larger one is refused for the rest of the step.
+    /// A seizure the gate refuses at the current `Q`, close above the least one (`+inf`
+    /// without a gate): by the slippage's monotony, every larger one is refused for the
+    /// rest of the step.
     fn refusal(&self) -> f64 {
         self.gate.map_or(f64::INFINITY, |g| {
-            g.admission(self.seized_value, self.bonus_eff).hi
+            g.refusal(self.seized_value, self.bonus_eff)
         })
     }
 
