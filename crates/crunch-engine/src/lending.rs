@@ -429,6 +429,8 @@ pub fn simulate_path(
                     oracles_on,
                     scale,
                     bonus_eff: gate_bonus(bonus, scale),
+                    refused_above: gates[k]
+                        .map_or(f64::INFINITY, |g| g.refused_above(gate_bonus(bonus, scale))),
                     liquidators,
                     capacity: &mut capacity,
                     blocked: &mut blocked,
@@ -820,17 +822,16 @@ impl Gate {
 }
 
 impl Gate {
-    /// A seizure from which on the gate refuses every one at `Q = q` (`s < bonus` fails),
-    /// close above the least: the real-number threshold widened by `1e-12` when the exact
-    /// rule refuses it (one evaluation, nearly always), else [`Gate::admission`]'s `hi`.
-    fn refusal(self, q: f64, bonus: f64) -> f64 {
-        let guess = self.depth * (bonus / self.impact).powi(2) - q;
-        let hi = guess * (1.0 + 1e-12);
-        if guess > 0.0 && hi.is_finite() && self.slippage(q, hi) >= bonus {
-            hi
-        } else {
-            self.admission(q, bonus).hi
+    /// A value `L` such that the gate refuses every seizure `S` with `Q + S >= L` (`+inf`
+    /// when it refuses none for that reason): the real-number threshold `depth (bonus /
+    /// impact)^2` raised by `1e-9`, far above the few roundings of rule 4's
+    /// `impact sqrt((Q + S) / depth)`, which is then at least `bonus (1 + 4e-10)`.
+    fn refused_above(self, bonus: f64) -> f64 {
+        if bonus > 1.0 {
+            return f64::INFINITY; // The slippage is at most 1.
         }
+        let limit = self.depth * (bonus / self.impact).powi(2) * (1.0 + 1e-9);
+        if limit.is_finite() { limit } else { f64::INFINITY }
     }
 }
 
@@ -978,6 +979,8 @@ struct AssetWalk<'s> {
     /// The bonus at which the gate admits: `bonus` without an oracle, else
     /// `1 - (1 - bonus) / scale` (the same margin `S scale (1 - s) - S (1 - bonus)`).
     bonus_eff: f64,
+    /// [`Gate::refused_above`] at `bonus_eff` (`+inf` without a gate).
+    refused_above: f64,
     /// The liquidators' frictions, if any.
     liquidators: Option<&'s LiquidatorSpec>,
     /// Liquidator capacity left at this step (USD, market value).
@@ -1100,9 +1103,7 @@ impl AssetWalk<'_> {
     /// without a gate): by the slippage's monotony, every larger one is refused for the
     /// rest of the step.
     fn refusal(&self) -> f64 {
-        self.gate.map_or(f64::INFINITY, |g| {
-            g.refusal(self.seized_value, self.bonus_eff)
-        })
+        (self.refused_above - self.seized_value).max(0.0)
     }
 
     /// The slippage a seizure of market value `market` pays now, if a liquidator acts:
