@@ -334,18 +334,26 @@ pub fn simulate_path(
             for j in 0..n {
                 let d = owed::at_market(debt, owed, j, p);
                 summary.initial_debt += d;
-                let v = collateral_value(coll, n, a, j, p);
+                // V_j, and the borrowing power with the account's terms (`b`) and without
+                // its reputation tier (`plain`), in one pass (no closure per asset: this
+                // runs for every account of every path).
+                let (mut v, mut b, mut plain) = (0.0, 0.0, 0.0);
+                let emode_ltv = emode.filter(|_| in_emode[j]).map(|e| e.ltv);
+                for (i, &ltv) in requirements.ltv.iter().enumerate() {
+                    let x = coll[i * n + j] * p[i];
+                    let ltv = emode_ltv.unwrap_or(ltv);
+                    v += x;
+                    plain += x * ltv;
+                    if let Some(r) = &rep {
+                        b += x * r.ltv(j, i, ltv);
+                    }
+                }
+                if rep.is_none() {
+                    b = plain;
+                }
                 summary.initial_collateral += v;
-                let ltv = |i: usize| match emode {
-                    Some(e) if in_emode[j] => e.ltv,
-                    _ => requirements.ltv[i],
-                };
-                let power = |ltv: &dyn Fn(usize) -> f64| {
-                    (0..a).map(|i| coll[i * n + j] * p[i] * ltv(i)).sum::<f64>()
-                };
-                let b = power(&|i| rep.as_ref().map_or(ltv(i), |r| r.ltv(j, i, ltv(i))));
                 if let Some(r) = rep.as_mut() {
-                    r.initial(j, d, v, b, power(&ltv));
+                    r.initial(j, d, v, b, plain);
                 }
                 match isolation
                     .iter()
@@ -831,7 +839,11 @@ impl Gate {
             return f64::INFINITY; // The slippage is at most 1.
         }
         let limit = self.depth * (bonus / self.impact).powi(2) * (1.0 + 1e-9);
-        if limit.is_finite() { limit } else { f64::INFINITY }
+        if limit.is_finite() {
+            limit
+        } else {
+            f64::INFINITY
+        }
     }
 }
 
