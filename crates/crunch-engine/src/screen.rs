@@ -118,6 +118,7 @@ clone_reusing!(
         live,
         waste,
         loose,
+        zeros,
         zero,
         sure,
         dirty_zero,
@@ -466,6 +467,8 @@ struct Group {
     waste: usize,
     /// Of those, the ones a re-based key would have spared.
     loose: usize,
+    /// The length of `main`'s prefix of zero keys (keys change only at a sort).
+    zeros: usize,
     /// The sure region of the last census: `main` slots `zero..sure`.
     zero: usize,
     sure: usize,
@@ -715,6 +718,7 @@ impl Screen {
             live: 0,
             waste: 0,
             loose: 0,
+            zeros: 0,
             zero: 0,
             sure: 0,
             dirty_zero: 0,
@@ -835,6 +839,7 @@ impl Screen {
             };
         }
         group.floors.build(&group.main, a);
+        group.zeros = group.main.key.partition_point(|&k| k <= 0.0);
         group.dirty.clear();
         group.order.clear();
         group.dirty_share.fill(0.0);
@@ -925,17 +930,21 @@ impl Screen {
             let keys = &group.main.key;
             let threshold = tau / (m * (1.0 - MARGIN));
             let below = 1.0 / (big * (1.0 + MARGIN));
-            let zero = keys.partition_point(|&k| k <= 0.0);
-            let sure = keys.partition_point(|&k| k < below).max(zero);
-            let end = keys.partition_point(|&k| k < threshold).max(sure);
+            // The band is short: its end is found from its start, one entry at a time.
+            let zero = group.zeros;
+            let sure = zero + keys[zero..].partition_point(|&k| k < below);
+            let end = sure + keys[sure..].iter().take_while(|&&k| k < threshold).count();
             // The same regions of the dirty entries, by `order` (keys are never negative).
             let order = &group.order;
             let key_of = |x: &(u64, u32)| f64::from_bits(x.0);
-            let dirty_zero = order.partition_point(|x| x.0 == 0);
-            let dirty_sure = order.partition_point(|x| key_of(x) < below).max(dirty_zero);
-            let dirty_end = order
-                .partition_point(|x| key_of(x) < threshold)
-                .max(dirty_sure);
+            let dirty_zero = order.iter().take_while(|x| x.0 == 0).count();
+            let dirty_sure =
+                dirty_zero + order[dirty_zero..].partition_point(|x| key_of(x) < below);
+            let dirty_end = dirty_sure
+                + order[dirty_sure..]
+                    .iter()
+                    .take_while(|x| key_of(x) < threshold)
+                    .count();
             let slots = |range: std::ops::Range<usize>| order[range].iter().map(|x| x.1 as usize);
             let mut exact = Exact {
                 assets: a,
