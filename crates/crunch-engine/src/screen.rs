@@ -114,6 +114,8 @@ clone_reusing!(
         floors,
         dirty,
         order,
+        incoming,
+        departed,
         dirty_share,
         live,
         waste,
@@ -123,7 +125,6 @@ clone_reusing!(
         sure,
         dirty_zero,
         dirty_sure,
-        below,
         floor,
         recorded
     ]
@@ -131,8 +132,8 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
-        holding
+        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, settled, moved,
+        support, holding
     ]
 );
 
@@ -457,8 +458,13 @@ struct Group {
     floors: Floors,
     /// Entries added since the last sort, in the order they came (stale ones included).
     dirty: Entries,
-    /// The live `dirty` slots sorted by key, with the keys' bits: `(key bits, slot)`.
+    /// The live `dirty` slots sorted by key, with the keys' bits, `(key bits, slot)`, as
+    /// of the last census: only a census changes it ([`Group::settle`]).
     order: Vec<(u64, u32)>,
+    /// The `(key bits, slot)` pairs written since, in no order.
+    incoming: Vec<(u64, u32)>,
+    /// Whether a dirty entry went stale since.
+    departed: bool,
     /// The largest share of each asset ([`Floors`]) over the dirty entries.
     dirty_share: Vec<f64>,
     /// Live members (entries not stale).
@@ -472,11 +478,9 @@ struct Group {
     /// The sure region of the last census: `main` slots `zero..sure`.
     zero: usize,
     sure: usize,
-    /// The sure region of the last census in `order`: positions `dirty_zero..dirty_sure`,
-    /// the keys in `(0, below)`.
+    /// The sure region of the last census in `order`: positions `dirty_zero..dirty_sure`.
     dirty_zero: usize,
     dirty_sure: usize,
-    below: f64,
     /// `m (1 - MARGIN)` at the last census: `floor * K` bounds a sure entry's `H` below.
     floor: f64,
     /// The `main` slots below this (and above `zero`) have had their first liquidatable
@@ -485,47 +489,52 @@ struct Group {
 }
 
 impl Group {
-    /// Adds dirty slot `slot`, of key `key`, to `order` and its shares to `dirty_share`.
-    fn order_insert(&mut self, key: f64, slot: u32) {
+    /// Notes dirty slot `slot`, just written with key `key`, for `order` (at the next
+    /// [`Group::settle`]) and adds its shares to `dirty_share`.
+    fn arrived(&mut self, key: f64, slot: u32) {
         let a = self.dirty_share.len();
         let share = &self.dirty.share[slot as usize * a..(slot as usize + 1) * a];
         for (x, &s) in self.dirty_share.iter_mut().zip(share) {
             *x = greater(*x, s);
         }
-        let x = (key.to_bits(), slot);
-        let at = self.order.partition_point(|&y| rank(y) < rank(x));
-        self.order.insert(at, x);
+        self.incoming.push((key.to_bits(), slot));
     }
 
-    /// Moves dirty slot `slot` from key `before` to key `key` in `order`, and adds its
-    /// shares to `dirty_share`.
-    fn order_rekey(&mut self, before: f64, key: f64, slot: u32) {
-        let a = self.dirty_share.len();
-        let share = &self.dirty.share[slot as usize * a..(slot as usize + 1) * a];
-        for (x, &s) in self.dirty_share.iter_mut().zip(share) {
-            *x = greater(*x, s);
+    /// Brings `order` up to date: drops the pairs whose slot went stale or was rewritten
+    /// with another key since, and merges in the `incoming` ones (sorted), in one pass
+    /// through `buffer`. An update costs no shifting of `order`, however long.
+    fn settle(&mut self, buffer: &mut Vec<(u64, u32)>) {
+        if self.incoming.is_empty() && !self.departed {
+            return;
         }
-        let old = (before.to_bits(), slot);
-        let from = self.order.partition_point(|&y| rank(y) < rank(old));
-        debug_assert_eq!(self.order.get(from), Some(&old));
-        let x = (key.to_bits(), slot);
-        // Counted with the old place still there: past it, the new place is one less.
-        let to = self.order.partition_point(|&y| rank(y) < rank(x));
-        if to > from {
-            self.order.copy_within(from + 1..to, from);
-            self.order[to - 1] = x;
-        } else {
-            self.order.copy_within(to..from, to + 1);
-            self.order[to] = x;
+        let dirty = &self.dirty;
+        let current = |&(k, e): &(u64, u32)| {
+            dirty.account[e as usize] != STALE && dirty.key[e as usize].to_bits() == k
+        };
+        self.incoming.sort_unstable_by_key(|&x| rank(x));
+        buffer.clear();
+        let mut old = self.order.iter().filter(|x| current(x)).peekable();
+        let mut new = self.incoming.iter().filter(|x| current(x)).peekable();
+        loop {
+            // An account updated twice in a step arrives twice: equal pairs are one.
+            let next = match (old.peek(), new.peek()) {
+                (Some(&&x), Some(&&y)) if rank(x) < rank(y) => old.next(),
+                (Some(&&x), Some(&&y)) if rank(x) == rank(y) => {
+                    old.next();
+                    new.next()
+                }
+                (_, Some(_)) => new.next(),
+                (Some(_), None) => old.next(),
+                (None, None) => break,
+            };
+            let &x = next.expect("peeked");
+            if buffer.last() != Some(&x) {
+                buffer.push(x);
+            }
         }
-    }
-
-    /// Removes dirty slot `slot`, of key `key`, from `order`.
-    fn order_remove(&mut self, key: f64, slot: u32) {
-        let x = (key.to_bits(), slot);
-        let at = self.order.partition_point(|&y| rank(y) < rank(x));
-        debug_assert_eq!(self.order.get(at), Some(&x));
-        self.order.remove(at);
+        std::mem::swap(&mut self.order, buffer);
+        self.incoming.clear();
+        self.departed = false;
     }
 }
 
@@ -595,6 +604,8 @@ pub(crate) struct Screen {
     /// with the entries' places, and the entries that change groups.
     spare: Entries,
     by_key: Vec<(u64, u32)>,
+    /// The buffer of [`Group::settle`].
+    settled: Vec<(u64, u32)>,
     moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
@@ -613,6 +624,7 @@ impl Screen {
             walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
+            settled: Vec::new(),
             moved: Entries::default(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
@@ -629,6 +641,8 @@ impl Screen {
             g.main.clear();
             g.dirty.clear();
             g.order.clear();
+            g.incoming.clear();
+            g.departed = false;
             g.dirty_share.fill(0.0);
             g.live = 0;
         }
@@ -658,16 +672,15 @@ impl Screen {
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
             if old.dirty && target == Some(old.group as usize) {
-                let before = g.dirty.key[old.slot as usize];
                 let k = key(&self.holding, d, &g.reference, &g.reference_lt, &g.support);
                 g.dirty
                     .set_from(old.slot as usize, k, d, &self.holding, &g.reference);
-                g.order_rekey(before, k, old.slot);
+                g.arrived(k, old.slot);
                 return;
             }
             if old.dirty {
-                g.order_remove(g.dirty.key[old.slot as usize], old.slot);
                 g.dirty.account[old.slot as usize] = STALE;
+                g.departed = true;
             } else {
                 g.main.account[old.slot as usize] = STALE;
                 g.floors.kill(old.slot as usize);
@@ -714,6 +727,8 @@ impl Screen {
             floors: Floors::default(),
             dirty: Entries::default(),
             order: Vec::new(),
+            incoming: Vec::new(),
+            departed: false,
             dirty_share: vec![0.0; self.assets],
             live: 0,
             waste: 0,
@@ -723,7 +738,6 @@ impl Screen {
             sure: 0,
             dirty_zero: 0,
             dirty_sure: 0,
-            below: 0.0,
             floor: 0.0,
             recorded: 0,
         });
@@ -750,7 +764,7 @@ impl Screen {
         group
             .dirty
             .push(key, j as u32, d, &self.holding, &group.reference);
-        group.order_insert(key, slot);
+        group.arrived(key, slot);
         group.live += 1;
     }
 
@@ -790,6 +804,7 @@ impl Screen {
         } else {
             // The live entries of `main` and `order` are in key order: merge the two
             // sequences in one pass (`main`'s first among equal keys).
+            group.settle(&mut self.settled);
             let dirty = &group.dirty;
             by_key.extend(group.order.iter().map(|&(k, e)| (k, base + e)));
             let (main, spare) = (&group.main, &mut self.spare);
@@ -842,6 +857,8 @@ impl Screen {
         group.zeros = group.main.key.partition_point(|&k| k <= 0.0);
         group.dirty.clear();
         group.order.clear();
+        group.incoming.clear();
+        group.departed = false;
         group.dirty_share.fill(0.0);
         group.live = len;
         group.waste = 0;
@@ -908,6 +925,7 @@ impl Screen {
             }
         }
         for group in &mut self.groups {
+            group.settle(&mut self.settled);
             // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
             // the support (1 with an empty support).
             let ratio = |i: usize| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]);
@@ -987,7 +1005,6 @@ impl Screen {
             group.sure = sure;
             group.dirty_zero = dirty_zero;
             group.dirty_sure = dirty_sure;
-            group.below = below;
             group.floor = floor;
         }
         census
@@ -1167,21 +1184,17 @@ impl Screen {
     /// below `below`.
     pub(crate) fn any_sure(&self, below: f64, mut f: impl FnMut(u32) -> bool) -> bool {
         self.groups.iter().any(|group| {
-            // Updates since the census re-ordered the dirty entries: every one of them
-            // below the bound is offered (the updated ones too, harmlessly).
+            // `order` is the census's; an entry updated since has the same account, or is
+            // stale (its account moved to another group).
             let (main, dirty) = (&group.main, &group.dirty);
             (group.zero..group.sure)
                 .take_while(|&e| group.floor * main.key[e] < below)
                 .any(|e| main.account[e] != STALE && f(main.account[e]))
-                || group
-                    .order
+                || group.order[group.dirty_zero..group.dirty_sure]
                     .iter()
-                    .skip_while(|x| x.0 == 0)
-                    .take_while(|x| {
-                        let key = f64::from_bits(x.0);
-                        key < group.below && group.floor * key < below
-                    })
-                    .any(|x| f(dirty.account[x.1 as usize]))
+                    .take_while(|x| group.floor * f64::from_bits(x.0) < below)
+                    .map(|x| dirty.account[x.1 as usize])
+                    .any(|j| j != STALE && f(j))
         })
     }
 }
