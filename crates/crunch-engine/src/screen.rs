@@ -561,9 +561,13 @@ const NOWHERE: Loc = Loc {
 /// A walk's position in one group's sure region.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
-    /// The first slot not yet taken or skipped.
+    /// The group.
+    group: u32,
+    /// Whether it walks the group's `order` (the dirty entries), else `main`.
+    dirty: bool,
+    /// The first position not yet taken or skipped (a slot of `main`, or of `order`).
     from: usize,
-    /// The end of the group's sure region.
+    /// The end of the sure region.
     end: usize,
     /// The next candidate at or after `from` ([`UNKNOWN`]: not searched yet).
     next: usize,
@@ -1036,35 +1040,38 @@ impl Screen {
         self.walk_asset = k;
         self.cursors.clear();
         let a = self.assets;
-        for g in &self.groups {
-            let ratio = |i: usize| p[i] / g.reference[i];
+        for (g, group) in self.groups.iter().enumerate() {
+            let ratio = |i: usize| p[i] / group.reference[i];
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
-            let cursor = |from, end| Cursor {
-                from,
-                end,
-                next: UNKNOWN,
-                bound: f64::NAN,
-                hi: f64::NAN,
-                share: r / ratio(k) * (1.0 - SHARE_MARGIN),
-            };
-            // A region none of whose entries can be of asset `k` is closed at once.
-            let (main, dirty) = (cursor(g.zero, g.sure), cursor(g.dirty_zero, g.dirty_sure));
-            let root = g.floors.share.get(a + k).copied().unwrap_or(0.0);
-            let closed = |c: Cursor, largest: f64| match largest >= c.share {
-                true => c,
-                false => Cursor { end: c.from, ..c },
-            };
-            self.cursors.push(closed(main, root));
-            self.cursors.push(closed(dirty, g.dirty_share[k]));
+            let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
+            // A region none of whose entries can be of asset `k` is left out.
+            let root = group.floors.share.get(a + k).copied().unwrap_or(0.0);
+            let regions = [
+                (false, group.zero, group.sure, root),
+                (
+                    true,
+                    group.dirty_zero,
+                    group.dirty_sure,
+                    group.dirty_share[k],
+                ),
+            ];
+            for (dirty, from, end, largest) in regions {
+                if from < end && largest >= share {
+                    self.cursors.push(Cursor {
+                        group: g as u32,
+                        dirty,
+                        from,
+                        end,
+                        next: UNKNOWN,
+                        bound: f64::NEG_INFINITY, // Until the first search.
+                        hi: f64::NAN,
+                        share,
+                    });
+                }
+            }
         }
-        // Every open cursor, bound -inf until its first search.
         self.active.clear();
-        let open = |(_, x): &(usize, &Cursor)| x.from < x.end;
-        let cursors = self.cursors.iter().enumerate().filter(open);
-        self.active.extend(cursors.map(|(c, _)| c as u32));
-        for &c in &self.active {
-            self.cursors[c as usize].bound = f64::NEG_INFINITY;
-        }
+        self.active.extend(0..self.cursors.len() as u32);
     }
 
     /// The least lower bound of `H` over the walk's next candidates, and the group that
@@ -1089,11 +1096,10 @@ impl Screen {
         };
         // The loop over the groups touches only the cursors but for a search.
         let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
-        // Cursor `c` walks group `c / 2`'s `main` (even `c`) or `order` (odd `c`), whose
-        // sure region is short: it is searched entry by entry.
-        let search = |cursor: &mut Cursor, c: usize, from: usize| {
-            let group = &groups[c / 2];
-            let found = if c % 2 == 0 {
+        // A search of `order`, whose sure region is short, goes entry by entry.
+        let search = |cursor: &mut Cursor, from: usize| {
+            let group = &groups[cursor.group as usize];
+            let found = if !cursor.dirty {
                 let pass = pass(cursor.share);
                 group.floors.find(from, cursor.end, &group.main, a, &pass)
             } else {
@@ -1109,9 +1115,9 @@ impl Screen {
             match found {
                 Some(e) => {
                     cursor.next = e;
-                    let key = match c % 2 {
-                        0 => group.main.key[e],
-                        _ => f64::from_bits(group.order[e].0),
+                    let key = match cursor.dirty {
+                        false => group.main.key[e],
+                        true => f64::from_bits(group.order[e].0),
                     };
                     cursor.bound = group.floor * key;
                     cursor.hi = hi;
@@ -1139,7 +1145,7 @@ impl Screen {
                 UNKNOWN => cursor.from,
                 next => next,
             };
-            if !search(cursor, c, from) {
+            if !search(cursor, from) {
                 active.remove(0); // Exhausted for the rest of the walk.
                 continue;
             }
@@ -1165,10 +1171,10 @@ impl Screen {
         let x = cursor.next;
         cursor.from = x + 1;
         cursor.next = UNKNOWN;
-        let group = &self.groups[c / 2];
-        let (part, e) = match c % 2 {
-            0 => (&group.main, x),
-            _ => (&group.dirty, group.order[x].1 as usize),
+        let group = &self.groups[cursor.group as usize];
+        let (part, e) = match cursor.dirty {
+            false => (&group.main, x),
+            true => (&group.dirty, group.order[x].1 as usize),
         };
         let coll = &part.coll[e * a..(e + 1) * a];
         let d = part.debt[e];
