@@ -132,8 +132,8 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, settled, moved,
-        support, holding
+        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
+        holding
     ]
 );
 
@@ -501,9 +501,9 @@ impl Group {
     }
 
     /// Brings `order` up to date: drops the pairs whose slot went stale or was rewritten
-    /// with another key since, and merges in the `incoming` ones (sorted), in one pass
-    /// through `buffer`. An update costs no shifting of `order`, however long.
-    fn settle(&mut self, buffer: &mut Vec<(u64, u32)>) {
+    /// with another key since, and merges in the `incoming` ones (sorted) from the back,
+    /// in place. An update costs no shifting of `order`, however long.
+    fn settle(&mut self) {
         if self.incoming.is_empty() && !self.departed {
             return;
         }
@@ -511,28 +511,24 @@ impl Group {
         let current = |&(k, e): &(u64, u32)| {
             dirty.account[e as usize] != STALE && dirty.key[e as usize].to_bits() == k
         };
+        self.order.retain(current);
+        self.incoming.retain(current);
         self.incoming.sort_unstable_by_key(|&x| rank(x));
-        buffer.clear();
-        let mut old = self.order.iter().filter(|x| current(x)).peekable();
-        let mut new = self.incoming.iter().filter(|x| current(x)).peekable();
-        loop {
-            // An account updated twice in a step arrives twice: equal pairs are one.
-            let next = match (old.peek(), new.peek()) {
-                (Some(&&x), Some(&&y)) if rank(x) < rank(y) => old.next(),
-                (Some(&&x), Some(&&y)) if rank(x) == rank(y) => {
-                    old.next();
-                    new.next()
-                }
-                (_, Some(_)) => new.next(),
-                (Some(_), None) => old.next(),
-                (None, None) => break,
-            };
-            let &x = next.expect("peeked");
-            if buffer.last() != Some(&x) {
-                buffer.push(x);
+        let (order, incoming) = (&mut self.order, &self.incoming);
+        let (mut i, mut j) = (order.len(), incoming.len());
+        order.resize(i + j, (0, 0));
+        while j > 0 {
+            let w = i + j - 1;
+            if i > 0 && rank(order[i - 1]) > rank(incoming[j - 1]) {
+                order[w] = order[i - 1];
+                i -= 1;
+            } else {
+                order[w] = incoming[j - 1];
+                j -= 1;
             }
         }
-        std::mem::swap(&mut self.order, buffer);
+        // An account updated twice in a step arrives twice, maybe with its old key.
+        order.dedup();
         self.incoming.clear();
         self.departed = false;
     }
@@ -608,8 +604,6 @@ pub(crate) struct Screen {
     /// with the entries' places, and the entries that change groups.
     spare: Entries,
     by_key: Vec<(u64, u32)>,
-    /// The buffer of [`Group::settle`].
-    settled: Vec<(u64, u32)>,
     moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
@@ -628,7 +622,6 @@ impl Screen {
             walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
-            settled: Vec::new(),
             moved: Entries::default(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
@@ -808,7 +801,7 @@ impl Screen {
         } else {
             // The live entries of `main` and `order` are in key order: merge the two
             // sequences in one pass (`main`'s first among equal keys).
-            group.settle(&mut self.settled);
+            group.settle();
             let dirty = &group.dirty;
             by_key.extend(group.order.iter().map(|&(k, e)| (k, base + e)));
             let (main, spare) = (&group.main, &mut self.spare);
@@ -929,7 +922,7 @@ impl Screen {
             }
         }
         for group in &mut self.groups {
-            group.settle(&mut self.settled);
+            group.settle();
             // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
             // the support (1 with an empty support).
             let ratio = |i: usize| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]);
