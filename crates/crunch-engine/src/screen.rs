@@ -101,7 +101,7 @@ macro_rules! clone_reusing {
 }
 
 clone_reusing!(Entries, [key, account, debt, coll, share]);
-clone_reusing!(Floors, [size, debt, low, high, share, live]);
+clone_reusing!(Floors, [size, nodes, live]);
 clone_reusing!(
     Group,
     [
@@ -234,14 +234,15 @@ const SHARE_MARGIN: f64 = 1e-9;
 #[derive(Debug, Default)]
 struct Floors {
     size: usize,
-    debt: Vec<f64>,
-    /// `low[node * assets + i]`: the least holding of asset `i`.
-    low: Vec<f64>,
-    /// `high[node * assets + i]`: the largest holding of asset `i`.
-    high: Vec<f64>,
-    /// `share[node * assets + i]`: the largest share of asset `i`.
-    share: Vec<f64>,
+    /// Per node, together (one or two cache lines): `[least debt, least holding of each
+    /// asset, largest holding of each asset, largest share of each asset]`.
+    nodes: Vec<f64>,
     live: Vec<u32>,
+}
+
+/// The values per node of a [`Floors`] tree over `a` assets.
+const fn stride(a: usize) -> usize {
+    1 + 3 * a
 }
 
 impl Floors {
@@ -250,18 +251,12 @@ impl Floors {
         let buckets = main.len().div_ceil(BUCKET);
         let size = buckets.next_power_of_two();
         self.size = size;
-        self.debt.clear();
-        self.debt.resize(2 * size, f64::INFINITY);
-        self.low.clear();
-        self.low.resize(2 * size * a, f64::INFINITY);
-        self.high.clear();
-        self.high.resize(2 * size * a, 0.0);
-        self.share.clear();
-        self.share.resize(2 * size * a, 0.0);
+        self.nodes.clear();
+        self.nodes.resize(2 * size * stride(a), 0.0);
         self.live.clear();
         self.live.resize(2 * size, 0);
-        for b in 0..buckets {
-            self.leaf(b, main, a);
+        for b in 0..size {
+            self.leaf(b, main, a); // Past the entries: an empty leaf.
         }
         for node in (1..size).rev() {
             self.pull(node, a);
@@ -271,17 +266,16 @@ impl Floors {
     /// Recomputes bucket `b`'s leaf from `main`.
     fn leaf(&mut self, b: usize, main: &Entries, a: usize) {
         let node = self.size + b;
-        let holdings = node * a..(node + 1) * a;
-        let (low, high, share) = (
-            &mut self.low[holdings.clone()],
-            &mut self.high[holdings.clone()],
-            &mut self.share[holdings],
-        );
-        let (mut debt, mut live) = (f64::INFINITY, 0);
+        let x = &mut self.nodes[node * stride(a)..(node + 1) * stride(a)];
+        let (debt, rest) = x.split_first_mut().expect("a node");
+        let (low, rest) = rest.split_at_mut(a);
+        let (high, share) = rest.split_at_mut(a);
+        let mut live = 0;
+        *debt = f64::INFINITY;
         for i in 0..a {
             (low[i], high[i], share[i]) = (f64::INFINITY, 0.0, 0.0);
         }
-        let slots = b * BUCKET..((b + 1) * BUCKET).min(main.len());
+        let slots = (b * BUCKET).min(main.len())..((b + 1) * BUCKET).min(main.len());
         let coll = main.coll[slots.start * a..slots.end * a].chunks_exact(a);
         let shares = main.share[slots.start * a..slots.end * a].chunks_exact(a);
         let entries = main.account[slots.clone()].iter().zip(&main.debt[slots]);
@@ -289,7 +283,7 @@ impl Floors {
             if j == STALE {
                 continue;
             }
-            debt = lesser(debt, d);
+            *debt = lesser(*debt, d);
             for i in 0..a {
                 low[i] = lesser(low[i], c[i]);
                 high[i] = greater(high[i], c[i]);
@@ -297,20 +291,29 @@ impl Floors {
             }
             live += 1;
         }
-        self.debt[node] = debt;
         self.live[node] = live;
     }
 
     /// Computes `node` from its children.
     fn pull(&mut self, node: usize, a: usize) {
-        let (l, r) = (2 * node, 2 * node + 1);
-        self.debt[node] = lesser(self.debt[l], self.debt[r]);
-        for i in 0..a {
-            self.low[node * a + i] = lesser(self.low[l * a + i], self.low[r * a + i]);
-            self.high[node * a + i] = greater(self.high[l * a + i], self.high[r * a + i]);
-            self.share[node * a + i] = greater(self.share[l * a + i], self.share[r * a + i]);
+        let w = stride(a);
+        let (parents, children) = self.nodes.split_at_mut(2 * node * w);
+        let x = &mut parents[node * w..(node + 1) * w];
+        let (l, r) = children[..2 * w].split_at(w);
+        x[0] = lesser(l[0], r[0]);
+        for i in 1..1 + a {
+            x[i] = lesser(l[i], r[i]);
         }
-        self.live[node] = self.live[l] + self.live[r];
+        for i in 1 + a..w {
+            x[i] = greater(l[i], r[i]);
+        }
+        self.live[node] = self.live[2 * node] + self.live[2 * node + 1];
+    }
+
+    /// The largest share of asset `k` over the tree (0 when empty).
+    fn largest_share(&self, k: usize, a: usize) -> f64 {
+        let root = stride(a) + 1 + 2 * a + k;
+        self.nodes.get(root).copied().unwrap_or(0.0)
     }
 
     /// Updates the live counts after the entry at `slot` became stale. The bounds keep
@@ -366,13 +369,13 @@ impl Floors {
         pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
     ) -> Option<usize> {
         let passes = |node: usize| {
-            let holdings = node * a..(node + 1) * a;
+            let x = &self.nodes[node * stride(a)..(node + 1) * stride(a)];
             self.live[node] > 0
                 && pass(
-                    self.debt[node],
-                    &self.low[holdings.clone()],
-                    &self.high[holdings.clone()],
-                    Some(&self.share[holdings]),
+                    x[0],
+                    &x[1..1 + a],
+                    &x[1 + a..1 + 2 * a],
+                    Some(&x[1 + 2 * a..]),
                 )
         };
         // The first passing entry of bucket `b` from slot `lo`, and whether the search
@@ -1038,7 +1041,7 @@ impl Screen {
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
             let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
             // A region none of whose entries can be of asset `k` is left out.
-            let root = group.floors.share.get(a + k).copied().unwrap_or(0.0);
+            let root = group.floors.largest_share(k, a);
             let regions = [
                 (false, group.zero, group.sure, root),
                 (
