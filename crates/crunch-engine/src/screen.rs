@@ -948,9 +948,11 @@ impl Screen {
             let keys = &group.main.key;
             let threshold = tau / (m * (1.0 - MARGIN));
             let below = 1.0 / (big * (1.0 + MARGIN));
-            // The band is short: its end is found from its start, one entry at a time.
+            // The sure region's end moves little from step to step: it is searched from
+            // the last one. The band is short: its end is found from its start.
             let zero = group.zeros;
-            let sure = zero + keys[zero..].partition_point(|&k| k < below);
+            let last = group.sure.max(zero) - zero;
+            let sure = zero + partition_near(&keys[zero..], last, |&k| k < below);
             let end = sure + keys[sure..].iter().take_while(|&&k| k < threshold).count();
             // The same regions of the dirty entries, by `order` (keys are never negative).
             let order = &group.order;
@@ -1311,6 +1313,38 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
     }
 }
 
+/// `xs.partition_point(pred)` (`pred` true on a prefix), searched outwards from `near`
+/// with steps that double, then by bisection: a few probes when the answer is close.
+fn partition_near<T>(xs: &[T], near: usize, pred: impl Fn(&T) -> bool) -> usize {
+    let near = near.min(xs.len());
+    let (mut lo, mut hi) = (0, xs.len());
+    let mut step = 1;
+    if near < xs.len() && pred(&xs[near]) {
+        lo = near + 1;
+        while lo + step <= xs.len() {
+            let at = lo + step - 1;
+            if !pred(&xs[at]) {
+                hi = at;
+                break;
+            }
+            lo = at + 1;
+            step *= 2;
+        }
+    } else {
+        hi = near;
+        while step <= hi {
+            let at = hi - step;
+            if pred(&xs[at]) {
+                lo = at + 1;
+                break;
+            }
+            hi = at;
+            step *= 2;
+        }
+    }
+    lo + xs[lo..hi].partition_point(pred)
+}
+
 /// The lesser of `x` and `y`, for bounds (one instruction; unlike `f64::min`, no case for
 /// NaN, which the index never holds).
 #[inline(always)]
@@ -1395,6 +1429,20 @@ fn key(c: &[f64], d: f64, p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `partition_near` agrees with `partition_point` from every starting place.
+    #[test]
+    fn partition_near_agrees_with_partition_point() {
+        for n in 0..40 {
+            let xs: Vec<usize> = (0..n).collect();
+            for cut in 0..=n {
+                for near in 0..=n + 2 {
+                    let got = partition_near(&xs, near, |&x| x < cut);
+                    assert_eq!(got, cut, "n {n} cut {cut} near {near}");
+                }
+            }
+        }
+    }
 
     /// Brute force, across price moves, liquidation-like updates and re-sorts: every
     /// account with `H < 1` is either passed on with its exact `H` or in a sure region
