@@ -1094,8 +1094,8 @@ impl AssetWalk<'_> {
                     frontier = screen.frontier(hi, &least);
                     fresh = true;
                 }
-                (_, Some((_, g))) => {
-                    let (j, health, d, c) = screen.materialize(g, price, lt);
+                (_, Some((_, c))) => {
+                    let (j, health, d, c) = screen.materialize(c, price, lt);
                     if let Some((seized, held)) = seized_asset(price, |i| c[i])
                         && seized == k
                     {

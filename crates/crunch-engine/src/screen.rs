@@ -45,12 +45,16 @@
 //! their near ties; a re-base moves the accounts whose tag (or mix range) changed to
 //! their new group.
 //!
-//! An account changed by a liquidation gets a fresh entry in its group's unsorted `dirty`
-//! list (always checked) and its old entry is marked stale. A group is re-sorted when the
-//! checks a re-sort would have spared (dirty entries, the band, zero-key entries that were
-//! not needed) since its last sort outnumber its live members [`REBUILD_FACTOR`] times: a
-//! multi-asset group's band widens as its assets' prices drift apart, and re-basing `P`
-//! narrows it again.
+//! An account changed by a liquidation gets an entry in its group's `dirty` list (its old
+//! dirty entry is rewritten in place when it stays in the group; a sorted one is marked
+//! stale). The dirty entries are also kept in key order (`order`, brought up to date once
+//! per census by one merge, so that an update shifts nothing), and split into the same
+//! regions: their zero prefix and band are checked, their sure region is counted and
+//! walked lazily like the sorted one, entry by entry (it is short). A group is re-sorted
+//! when the work a re-sort would have spared (the dirty entries of those regions, the
+//! band, zero-key entries that were not needed) since its last sort outnumbers its live
+//! members [`REBUILD_FACTOR`] times: a multi-asset group's band widens as its assets'
+//! prices drift apart, and re-basing `P` narrows it again.
 
 /// Relative safety margin of the bounds `m(t) K <= H(t) <= M(t) K`: each of `K`, `m`, `M`
 /// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size
@@ -61,7 +65,7 @@ const MARGIN: f64 = 1e-12;
 /// range); such accounts get key 0 and are checked at every step.
 const TINY: f64 = 1e-250;
 
-/// Re-sort a group when its wasted checks since the last sort exceed this many times its
+/// Re-sort a group when its wasted work since the last sort exceeds this many times its
 /// live members (a re-sort costs about as much as a few wasted checks per member). When
 /// most of the waste was exact checks the bound could have spared with keys at the current
 /// prices (the band, and accounts it let through that were healthy: a loose bound), the
@@ -557,7 +561,7 @@ const NOWHERE: Loc = Loc {
     slot: 0,
 };
 
-/// A walk's position in one group's sure region.
+/// A walk's position in one region (sorted or dirty) of a group's sure accounts.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
     /// The group.
@@ -598,9 +602,9 @@ pub(crate) struct Screen {
     lt: Vec<f64>,
     groups: Vec<Group>,
     loc: Vec<Loc>,
-    /// Each group's position in the current walk, and the walk's asset.
+    /// The current walk's positions in the sure regions, and its asset.
     cursors: Vec<Cursor>,
-    /// The cursors not yet exhausted, in no particular order.
+    /// The cursors not yet exhausted, by the bound of their next candidate.
     active: Vec<u32>,
     walk_asset: usize,
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
@@ -1032,8 +1036,8 @@ impl Screen {
         }
     }
 
-    /// Starts a walk of asset `k`'s accounts over the sure regions of the last census, at
-    /// prices `p`.
+    /// Starts a walk of asset `k`'s accounts over the sure regions of the last census (a
+    /// cursor for each region that may hold one), at prices `p`.
     pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
         self.walk_asset = k;
         self.cursors.clear();
@@ -1072,7 +1076,7 @@ impl Screen {
         self.active.extend(0..self.cursors.len() as u32);
     }
 
-    /// The least lower bound of `H` over the walk's next candidates, and the group that
+    /// The least lower bound of `H` over the walk's next candidates, and the cursor that
     /// holds it (`None` when no candidate is left). A candidate is a sure entry not yet
     /// taken whose subtree may hold an account of the walk's asset (by the shares) and
     /// passes `seizure(least debt, least holdings, largest holdings) < hi`: `seizure` must
@@ -1156,8 +1160,8 @@ impl Screen {
         }
     }
 
-    /// Takes group `g`'s next candidate (found by [`Screen::frontier`]): its account, exact
-    /// `H` at prices `p` and thresholds `lt` (the census's), debt and collateral.
+    /// Takes cursor `c`'s next candidate (found by [`Screen::frontier`]): its account,
+    /// exact `H` at prices `p` and thresholds `lt` (the census's), debt and collateral.
     pub(crate) fn materialize(
         &mut self,
         c: usize,
