@@ -710,7 +710,7 @@ impl Screen {
             g.tag == tag
                 && g.support == *support
                 && g.mix.is_none_or(|range| {
-                    in_mix(range, mix(holding, &g.reference, &g.reference_lt, support))
+                    in_mix(range, holding, &g.reference, &g.reference_lt, support)
                 })
         });
         if let Some(g) = found {
@@ -795,7 +795,7 @@ impl Screen {
             for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
                 for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
                     let c = &part.coll[e * a..(e + 1) * a];
-                    let mixed = |range| in_mix(range, mix(c, p, lt, &group.support));
+                    let mixed = |range| in_mix(range, c, p, lt, &group.support);
                     if largest(c, p) != group.tag || !group.mix.is_none_or(mixed) {
                         self.moved.push(0.0, part.account[e], part.debt[e], c, p);
                         continue;
@@ -1386,17 +1386,32 @@ fn health(c: &[f64], d: f64, support: &[usize], p: &[f64], lt: &[f64]) -> f64 {
     num / d
 }
 
+/// The terms `c_i p_i lt_i` of holdings `c` at prices `p` and thresholds `lt` for a
+/// support of two assets (zeros for another support).
+fn terms(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> (f64, f64) {
+    let [i, k] = support else { return (0.0, 0.0) };
+    (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k])
+}
+
 /// The mix of holdings `c` at prices `p` and thresholds `lt` for a support of two assets:
 /// the first's share of `sum_i c_i p_i lt_i` (0 when the sum is 0).
 fn mix(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
-    let [i, k] = support else { return 0.0 };
-    let (x, y) = (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k]);
+    let (x, y) = terms(c, p, lt, support);
     if x + y > 0.0 { x / (x + y) } else { 0.0 }
 }
 
-/// Whether mix `w` is in the range `[lo, hi)` (`[lo, 1]` for the last).
-fn in_mix((lo, hi): (f64, f64), w: f64) -> bool {
-    lo <= w && (w < hi || hi >= 1.0)
+/// Whether the mix of holdings `c` at prices `p` and thresholds `lt` is in the range
+/// `[lo, hi)` (`[lo, 1]` for the last), tested by products (no division: this runs for
+/// every candidate group of every update); it may differ from [`mix`]'s quotient by a few
+/// roundings, far inside the census's widening of the range.
+fn in_mix((lo, hi): (f64, f64), c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> bool {
+    let (x, y) = terms(c, p, lt, support);
+    let sum = x + y;
+    if sum > 0.0 {
+        lo * sum <= x && (x < hi * sum || hi >= 1.0)
+    } else {
+        lo <= 0.0
+    }
 }
 
 /// The asset of the largest holding value `c_i p_i` (ties to the lowest index), or
