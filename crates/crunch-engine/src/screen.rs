@@ -119,7 +119,7 @@ clone_reusing!(
         dirty,
         order,
         incoming,
-        departed,
+        leaving,
         dirty_share,
         live,
         waste,
@@ -468,10 +468,12 @@ struct Group {
     /// The live `dirty` slots sorted by key, with the keys' bits, `(key bits, slot)`, as
     /// of the last census: only a census changes it ([`Group::settle`]).
     order: Vec<(u64, u32)>,
-    /// The `(key bits, slot)` pairs written since, in no order.
+    /// The `(key bits, slot)` pairs written since, and those gone since (stale, or
+    /// rewritten with another key), in no order. A pair that came and went is dropped; none
+    /// comes back after it went (within a step, every update of an account is to the same
+    /// state).
     incoming: Vec<(u64, u32)>,
-    /// Whether a dirty entry went stale since.
-    departed: bool,
+    leaving: Vec<(u64, u32)>,
     /// The largest share of each asset ([`Floors`]) over the dirty entries.
     dirty_share: Vec<f64>,
     /// Live members (entries not stale).
@@ -496,31 +498,46 @@ struct Group {
 }
 
 impl Group {
-    /// Notes dirty slot `slot`, just written with key `key`, for `order` (at the next
-    /// [`Group::settle`]) and adds its shares to `dirty_share`.
-    fn arrived(&mut self, key: f64, slot: u32) {
+    /// Adds dirty slot `slot`'s shares to `dirty_share`.
+    fn widen(&mut self, slot: u32) {
         let a = self.dirty_share.len();
         let share = &self.dirty.share[slot as usize * a..(slot as usize + 1) * a];
         for (x, &s) in self.dirty_share.iter_mut().zip(share) {
             *x = greater(*x, s);
         }
+    }
+
+    /// Notes dirty slot `slot`, just written with key `key`, for `order` (at the next
+    /// [`Group::settle`]) and adds its shares to `dirty_share`.
+    fn arrived(&mut self, key: f64, slot: u32) {
+        self.widen(slot);
         self.incoming.push((key.to_bits(), slot));
     }
 
-    /// Brings `order` up to date: drops the pairs whose slot went stale or was rewritten
-    /// with another key since, and merges in the `incoming` ones (sorted) from the back,
-    /// in place. An update costs no shifting of `order`, however long.
+    /// Brings `order` up to date: drops the `leaving` pairs and merges in the `incoming`
+    /// ones, in place, from the back; both lists are sorted first (they are short). An
+    /// update costs no shifting of `order`, however long.
     fn settle(&mut self) {
-        if self.incoming.is_empty() && !self.departed {
+        if self.incoming.is_empty() && self.leaving.is_empty() {
             return;
         }
-        let dirty = &self.dirty;
-        let current = |&(k, e): &(u64, u32)| {
-            dirty.account[e as usize] != STALE && dirty.key[e as usize].to_bits() == k
-        };
-        self.order.retain(current);
-        self.incoming.retain(current);
+        self.leaving.sort_unstable_by_key(|&x| rank(x));
         self.incoming.sort_unstable_by_key(|&x| rank(x));
+        let leaving = &self.leaving;
+        // Whether a pair (visited in order) leaves: a cursor over `leaving`.
+        let gone = || {
+            let mut at = 0;
+            move |x: &(u64, u32)| {
+                while at < leaving.len() && rank(leaving[at]) < rank(*x) {
+                    at += 1;
+                }
+                leaving.get(at) == Some(x)
+            }
+        };
+        let mut left = gone();
+        self.order.retain(|x| !left(x));
+        let mut left = gone();
+        self.incoming.retain(|x| !left(x));
         let (order, incoming) = (&mut self.order, &self.incoming);
         let (mut i, mut j) = (order.len(), incoming.len());
         order.resize(i + j, (0, 0));
@@ -534,10 +551,8 @@ impl Group {
                 j -= 1;
             }
         }
-        // An account updated twice in a step arrives twice, maybe with its old key.
-        order.dedup();
         self.incoming.clear();
-        self.departed = false;
+        self.leaving.clear();
     }
 }
 
@@ -646,7 +661,7 @@ impl Screen {
             g.dirty.clear();
             g.order.clear();
             g.incoming.clear();
-            g.departed = false;
+            g.leaving.clear();
             g.dirty_share.fill(0.0);
             g.live = 0;
         }
@@ -675,16 +690,22 @@ impl Screen {
         });
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
+            let slot = old.slot as usize;
             if old.dirty && target == Some(old.group as usize) {
+                let before = g.dirty.key[slot].to_bits();
                 let k = key(&self.holding, d, &g.reference, &g.reference_lt, &g.support);
-                g.dirty
-                    .set_from(old.slot as usize, k, d, &self.holding, &g.reference);
-                g.arrived(k, old.slot);
+                g.dirty.set_from(slot, k, d, &self.holding, &g.reference);
+                if k.to_bits() != before {
+                    g.leaving.push((before, old.slot));
+                    g.arrived(k, old.slot);
+                } else {
+                    g.widen(old.slot); // Same place in `order`.
+                }
                 return;
             }
             if old.dirty {
-                g.dirty.account[old.slot as usize] = STALE;
-                g.departed = true;
+                g.dirty.account[slot] = STALE;
+                g.leaving.push((g.dirty.key[slot].to_bits(), old.slot));
             } else {
                 g.main.account[old.slot as usize] = STALE;
                 g.floors.kill(old.slot as usize);
@@ -732,7 +753,7 @@ impl Screen {
             dirty: Entries::default(),
             order: Vec::new(),
             incoming: Vec::new(),
-            departed: false,
+            leaving: Vec::new(),
             dirty_share: vec![0.0; self.assets],
             live: 0,
             waste: 0,
@@ -862,7 +883,7 @@ impl Screen {
         group.dirty.clear();
         group.order.clear();
         group.incoming.clear();
-        group.departed = false;
+        group.leaving.clear();
         group.dirty_share.fill(0.0);
         group.live = len;
         group.waste = 0;
