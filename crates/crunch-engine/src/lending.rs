@@ -827,9 +827,7 @@ impl Gate {
             hi,
         }
     }
-}
 
-impl Gate {
     /// A value `L` such that the gate refuses every seizure `S` with `Q + S >= L` (`+inf`
     /// when it refuses none for that reason): the real-number threshold `depth (bonus /
     /// impact)^2` raised by `1e-9`, far above the few roundings of rule 4's
@@ -1224,5 +1222,49 @@ impl AssetWalk<'_> {
                 full_seizure: full,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// Every seizure with `Q + S >= refused_above` is refused by rule 4's exact test, and
+    /// the bound is tight: a seizure a little below it is admitted.
+    #[test]
+    fn refused_above_bounds_the_exact_rule() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..20_000 {
+            let gate = Gate {
+                depth: 10f64.powf(rng.random_range(3.0..9.0)),
+                impact: rng.random_range(0.1..3.0),
+            };
+            let bonus = rng.random_range(0.0..0.3);
+            let limit = gate.refused_above(bonus);
+            let q = limit * rng.random_range(0.0..1.2);
+            let refused = (limit - q).max(0.0);
+            for s in [
+                refused,
+                refused * (1.0 + 1e-15),
+                refused * 1.001,
+                refused + 1.0,
+            ] {
+                assert!(gate.slippage(q, s) >= bonus, "{gate:?} {bonus} {q} {s}");
+            }
+            let below = limit * (1.0 - 1e-8) - q;
+            if below > 0.0 {
+                assert!(
+                    gate.slippage(q, below) < bonus,
+                    "{gate:?} {bonus} {q} {below}"
+                );
+            }
+        }
+        let gate = Gate {
+            depth: 1e6,
+            impact: 1.0,
+        };
+        assert_eq!(gate.refused_above(1.5), f64::INFINITY); // Slippage is at most 1.
+        assert_eq!(gate.refused_above(0.0), 0.0); // Nothing is admitted.
     }
 }
