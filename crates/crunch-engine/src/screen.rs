@@ -1552,6 +1552,16 @@ mod tests {
                 sure.extend(order.iter().map(|x| g.dirty.account[x.1 as usize]));
             }
             assert_eq!(census.sure, sure.len() as u64, "step {step}");
+            // Each group's `order` is its live dirty entries, sorted, once settled.
+            for g in &screen.groups {
+                let dirty = &g.dirty;
+                let mut live: Vec<(u64, u32)> = (0..dirty.len())
+                    .filter(|&e| dirty.account[e] != STALE)
+                    .map(|e| (dirty.key[e].to_bits(), e as u32))
+                    .collect();
+                live.sort_unstable();
+                assert_eq!(g.order, live, "step {step}: order");
+            }
             let mut want = Vec::new();
             let mut want_min = f64::INFINITY;
             for j in (0..n).filter(|&j| debt[j] > 0.0) {
