@@ -429,6 +429,7 @@ pub fn simulate_path(
                 // The market value of a unit the protocol values at o[k] (1 without an oracle).
                 let scale = if o[k] == p[k] { 1.0 } else { p[k] / o[k] };
                 let bonus = requirements.bonus[k];
+                let bonus_eff = gate_bonus(bonus, scale);
                 let mut walk = AssetWalk {
                     k,
                     n,
@@ -436,9 +437,8 @@ pub fn simulate_path(
                     market: p,
                     oracles_on,
                     scale,
-                    bonus_eff: gate_bonus(bonus, scale),
-                    refused_above: gates[k]
-                        .map_or(f64::INFINITY, |g| g.refused_above(gate_bonus(bonus, scale))),
+                    bonus_eff,
+                    refused_above: gates[k].map_or(f64::INFINITY, |g| g.refused_above(bonus_eff)),
                     liquidators,
                     capacity: &mut capacity,
                     blocked: &mut blocked,
@@ -961,7 +961,7 @@ impl Intake<'_> {
 /// Rule 3's asset choice at prices `p` for holdings `c(i)`: the asset of the largest
 /// holding value `c(i) p_i` (ties to the lowest index) and that value, `None` without
 /// collateral.
-fn seized_asset(p: &[f64], c: impl Fn(usize) -> f64) -> Option<(usize, f64)> {
+pub(crate) fn seized_asset(p: &[f64], c: impl Fn(usize) -> f64) -> Option<(usize, f64)> {
     let mut seized = None;
     let mut held = 0.0;
     for (i, &pi) in p.iter().enumerate() {

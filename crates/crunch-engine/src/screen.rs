@@ -56,6 +56,8 @@
 //! members [`REBUILD_FACTOR`] times: a multi-asset group's band widens as its assets'
 //! prices drift apart, and re-basing `P` narrows it again.
 
+use crate::lending::seized_asset;
+
 /// Relative safety margin of the bounds `m(t) K <= H(t) <= M(t) K`: each of `K`, `m`, `M`
 /// and the computed `H(t)` carries at most `(assets + 3)` roundings of relative size
 /// `2^-53`, far below this for any realistic number of assets.
@@ -206,6 +208,22 @@ impl Entries {
             self.coll[s * a + i] = from.coll[e * a + i];
             self.share[s * a + i] = from.share[e * a + i];
         }
+    }
+
+    /// Whether entry `e` is live and passes a search test `pass` ([`Floors::find`]) with
+    /// its holdings as both bounds and its own shares.
+    #[inline(always)]
+    fn passes(
+        &self,
+        e: usize,
+        a: usize,
+        pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
+    ) -> bool {
+        let (c, share) = (
+            &self.coll[e * a..(e + 1) * a],
+            &self.share[e * a..(e + 1) * a],
+        );
+        self.account[e] != STALE && pass(self.debt[e], c, c, Some(share))
     }
 
     /// Recomputes every entry's shares at the reference prices `reference`.
@@ -359,9 +377,9 @@ impl Floors {
         sum
     }
 
-    /// The first live slot of `main` in `from..end` that passes `pass(debt, holdings,
-    /// holdings, None)`, where `pass(least debt, least holdings, largest holdings,
-    /// Some(largest shares))` is monotone: a node passes whenever one of its entries does.
+    /// The first live slot of `main` in `from..end` that passes `pass(least debt, least
+    /// holdings, largest holdings, largest shares)` ([`Entries::passes`]), a monotone
+    /// test: a node passes whenever one of its entries does.
     /// The search climbs from `from`'s bucket to the subtrees on its right, so a slot near
     /// `from` costs a few nodes.
     fn find(
@@ -386,10 +404,7 @@ impl Floors {
         // goes on past the bucket.
         let in_bucket = |b: usize, lo: usize| {
             let hi = ((b + 1) * BUCKET).min(end);
-            let found = (lo..hi).find(|&e| {
-                let c = &main.coll[e * a..(e + 1) * a];
-                main.account[e] != STALE && pass(main.debt[e], c, c, None)
-            });
+            let found = (lo..hi).find(|&e| main.passes(e, a, pass));
             (found, hi < end)
         };
         if from >= end {
@@ -498,6 +513,53 @@ struct Group {
 }
 
 impl Group {
+    /// An empty group of support `support`, tag `tag` and mix range `mix`, its reference
+    /// prices `p` and thresholds `lt`.
+    fn new(tag: usize, support: &[usize], mix: Option<(f64, f64)>, p: &[f64], lt: &[f64]) -> Self {
+        Self {
+            tag,
+            support: support.to_vec(),
+            mix,
+            reference: p.to_vec(),
+            reference_lt: lt.to_vec(),
+            main: Entries::default(),
+            floors: Floors::default(),
+            dirty: Entries::default(),
+            order: Vec::new(),
+            incoming: Vec::new(),
+            leaving: Vec::new(),
+            dirty_share: vec![0.0; p.len()],
+            live: 0,
+            waste: 0,
+            loose: 0,
+            zeros: 0,
+            zero: 0,
+            sure: 0,
+            dirty_zero: 0,
+            dirty_sure: 0,
+            floor: 0.0,
+            recorded: 0,
+        }
+    }
+
+    /// Empties the dirty entries, their order and their shares.
+    fn clear_dirty(&mut self) {
+        self.dirty.clear();
+        self.order.clear();
+        self.incoming.clear();
+        self.leaving.clear();
+        self.dirty_share.fill(0.0);
+    }
+
+    /// The entry at position `x` of a region: a slot of `main`, or (`dirty`) a position of
+    /// `order`.
+    fn at(&self, dirty: bool, x: usize) -> (&Entries, usize) {
+        match dirty {
+            false => (&self.main, x),
+            true => (&self.dirty, self.order[x].1 as usize),
+        }
+    }
+
     /// Adds dirty slot `slot`'s shares to `dirty_share`.
     fn widen(&mut self, slot: u32) {
         let a = self.dirty_share.len();
@@ -521,14 +583,14 @@ impl Group {
         if self.incoming.is_empty() && self.leaving.is_empty() {
             return;
         }
-        self.leaving.sort_unstable_by_key(|&x| rank(x));
-        self.incoming.sort_unstable_by_key(|&x| rank(x));
+        self.leaving.sort_unstable_by_key(|&x| packed(x));
+        self.incoming.sort_unstable_by_key(|&x| packed(x));
         let leaving = &self.leaving;
         // Whether a pair (visited in order) leaves: a cursor over `leaving`.
         let gone = || {
             let mut at = 0;
             move |x: &(u64, u32)| {
-                while at < leaving.len() && rank(leaving[at]) < rank(*x) {
+                while at < leaving.len() && packed(leaving[at]) < packed(*x) {
                     at += 1;
                 }
                 leaving.get(at) == Some(x)
@@ -543,7 +605,7 @@ impl Group {
         order.resize(i + j, (0, 0));
         while j > 0 {
             let w = i + j - 1;
-            if i > 0 && rank(order[i - 1]) > rank(incoming[j - 1]) {
+            if i > 0 && packed(order[i - 1]) > packed(incoming[j - 1]) {
                 order[w] = order[i - 1];
                 i -= 1;
             } else {
@@ -558,7 +620,7 @@ impl Group {
 
 /// The order of `(key bits, slot)` pairs as one integer: one comparison, no branch.
 #[inline(always)]
-fn rank((key, slot): (u64, u32)) -> u128 {
+fn packed((key, slot): (u64, u32)) -> u128 {
     (u128::from(key) << 32) | u128::from(slot)
 }
 
@@ -658,11 +720,7 @@ impl Screen {
         self.lt.extend_from_slice(lt);
         for g in &mut self.groups {
             g.main.clear();
-            g.dirty.clear();
-            g.order.clear();
-            g.incoming.clear();
-            g.leaving.clear();
-            g.dirty_share.fill(0.0);
+            g.clear_dirty();
             g.live = 0;
         }
         self.loc.fill(NOWHERE);
@@ -737,35 +795,15 @@ impl Screen {
         if let Some(g) = found {
             return g;
         }
-        let mix = (self.support.len() == 2).then(|| {
-            let w = mix(holding, p, lt, &self.support);
-            let bin = ((w * MIXES as f64) as usize).min(MIXES - 1) as f64;
-            (bin / MIXES as f64, (bin + 1.0) / MIXES as f64)
+        // The mix range holding the account by the same test: the ranges cover `[0, 1]`
+        // without overlap (neighbours share their bound's computed value).
+        let mix = (support.len() == 2).then(|| {
+            (0..MIXES)
+                .map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+                .find(|&range| in_mix(range, holding, p, lt, support))
+                .expect("the mix ranges cover [0, 1]")
         });
-        self.groups.push(Group {
-            tag,
-            support: self.support.clone(),
-            mix,
-            reference: p.to_vec(),
-            reference_lt: lt.to_vec(),
-            main: Entries::default(),
-            floors: Floors::default(),
-            dirty: Entries::default(),
-            order: Vec::new(),
-            incoming: Vec::new(),
-            leaving: Vec::new(),
-            dirty_share: vec![0.0; self.assets],
-            live: 0,
-            waste: 0,
-            loose: 0,
-            zeros: 0,
-            zero: 0,
-            sure: 0,
-            dirty_zero: 0,
-            dirty_sure: 0,
-            floor: 0.0,
-            recorded: 0,
-        });
+        self.groups.push(Group::new(tag, support, mix, p, lt));
         self.groups.len() - 1
     }
 
@@ -880,11 +918,7 @@ impl Screen {
         }
         group.floors.build(&group.main, a);
         group.zeros = group.main.key.partition_point(|&k| k <= 0.0);
-        group.dirty.clear();
-        group.order.clear();
-        group.incoming.clear();
-        group.leaving.clear();
-        group.dirty_share.fill(0.0);
+        group.clear_dirty();
         group.live = len;
         group.waste = 0;
         group.loose = 0;
@@ -1122,27 +1156,18 @@ impl Screen {
         // A search of `order`, whose sure region is short, goes entry by entry.
         let search = |cursor: &mut Cursor, from: usize| {
             let group = &groups[cursor.group as usize];
+            let pass = pass(cursor.share);
             let found = if !cursor.dirty {
-                let pass = pass(cursor.share);
                 group.floors.find(from, cursor.end, &group.main, a, &pass)
             } else {
-                let dirty = &group.dirty;
-                let pass = pass(cursor.share);
-                (from..cursor.end).find(|&x| {
-                    let e = group.order[x].1 as usize;
-                    let c = &dirty.coll[e * a..(e + 1) * a];
-                    let share = &dirty.share[e * a..(e + 1) * a];
-                    pass(dirty.debt[e], c, c, Some(share))
-                })
+                (from..cursor.end)
+                    .find(|&x| group.dirty.passes(group.order[x].1 as usize, a, &pass))
             };
             match found {
-                Some(e) => {
-                    cursor.next = e;
-                    let key = match cursor.dirty {
-                        false => group.main.key[e],
-                        true => f64::from_bits(group.order[e].0),
-                    };
-                    cursor.bound = group.floor * key;
+                Some(x) => {
+                    cursor.next = x;
+                    let (part, e) = group.at(cursor.dirty, x);
+                    cursor.bound = group.floor * part.key[e];
                     cursor.hi = hi;
                     true
                 }
@@ -1195,10 +1220,7 @@ impl Screen {
         cursor.from = x + 1;
         cursor.next = UNKNOWN;
         let group = &self.groups[cursor.group as usize];
-        let (part, e) = match cursor.dirty {
-            false => (&group.main, x),
-            true => (&group.dirty, group.order[x].1 as usize),
-        };
+        let (part, e) = group.at(cursor.dirty, x);
         let coll = &part.coll[e * a..(e + 1) * a];
         let d = part.debt[e];
         (
@@ -1414,17 +1436,11 @@ fn terms(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> (f64, f64) {
     (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k])
 }
 
-/// The mix of holdings `c` at prices `p` and thresholds `lt` for a support of two assets:
-/// the first's share of `sum_i c_i p_i lt_i` (0 when the sum is 0).
-fn mix(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
-    let (x, y) = terms(c, p, lt, support);
-    if x + y > 0.0 { x / (x + y) } else { 0.0 }
-}
-
-/// Whether the mix of holdings `c` at prices `p` and thresholds `lt` is in the range
+/// Whether the mix of holdings `c` at prices `p` and thresholds `lt` (for a support of two
+/// assets: the first's share of `sum_i c_i p_i lt_i`, 0 when the sum is 0) is in the range
 /// `[lo, hi)` (`[lo, 1]` for the last), tested by products (no division: this runs for
-/// every candidate group of every update); it may differ from [`mix`]'s quotient by a few
-/// roundings, far inside the census's widening of the range.
+/// every candidate group of every update); it may differ from the quotient's test by a
+/// few roundings, far inside the census's widening of the range.
 fn in_mix((lo, hi): (f64, f64), c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> bool {
     let (x, y) = terms(c, p, lt, support);
     let sum = x + y;
@@ -1435,18 +1451,10 @@ fn in_mix((lo, hi): (f64, f64), c: &[f64], p: &[f64], lt: &[f64], support: &[usi
     }
 }
 
-/// The asset of the largest holding value `c_i p_i` (ties to the lowest index), or
-/// `c.len()` without collateral: rule 3's seized asset.
+/// Rule 3's seized asset for holdings `c` at prices `p` ([`seized_asset`]), or `c.len()`
+/// without collateral.
 fn largest(c: &[f64], p: &[f64]) -> usize {
-    let mut k = c.len();
-    let mut held = 0.0;
-    for (i, (&ci, &pi)) in c.iter().zip(p).enumerate() {
-        if ci * pi > held {
-            held = ci * pi;
-            k = i;
-        }
-    }
-    k
+    seized_asset(p, |i| c[i]).map_or(c.len(), |(k, _)| k)
 }
 
 /// `K = H` at prices `p` of an account with collateral `c` (every asset) and debt `d`, or
