@@ -1056,13 +1056,16 @@ impl AssetWalk<'_> {
                 f64::INFINITY
             }
         };
+        // A seizure `min(close_factor D (1 + bonus), held)` below `hi` with a debt of at
+        // least this has a holding value below `hi` (the margin covers the roundings).
+        let debt_below = |hi: f64| hi / (close_factor * (1.0 + bonus)) * (1.0 + 1e-9);
         screen.start_walk(k, price);
         pending.clear();
         let mut next = 0;
         let mut hi = self.refusal();
         // The frontier stays a valid bound when `hi` falls (its candidates are at or
         // before the current ones); it is refreshed only before a sure account is taken.
-        let mut frontier = screen.frontier(hi, &least);
+        let mut frontier = screen.frontier(hi, debt_below(hi), &least);
         let mut fresh = true;
         loop {
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
@@ -1089,7 +1092,7 @@ impl AssetWalk<'_> {
                     }
                 }
                 _ if !fresh => {
-                    frontier = screen.frontier(hi, &least);
+                    frontier = screen.frontier(hi, debt_below(hi), &least);
                     fresh = true;
                 }
                 (_, Some((_, c))) => {
@@ -1099,10 +1102,15 @@ impl AssetWalk<'_> {
                     {
                         let plan = Planned::new(held, d, close_factor, bonus);
                         let m = Member::new(health, j, plan);
-                        let at = pending.partition_point(|y| y.rank() < m.rank());
-                        pending.insert(at, m);
+                        // Usually the last: sure accounts come in about their order.
+                        if pending.back().is_none_or(|y| y.rank() < m.rank()) {
+                            pending.push_back(m);
+                        } else {
+                            let at = pending.partition_point(|y| y.rank() < m.rank());
+                            pending.insert(at, m);
+                        }
                     }
-                    frontier = screen.frontier(hi, &least);
+                    frontier = screen.frontier(hi, debt_below(hi), &least);
                 }
                 (_, None) => break,
             }

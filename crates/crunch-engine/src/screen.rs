@@ -138,8 +138,8 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
-        holding
+        assets, lt, groups, loc, cursors, active, walk_asset, walk_price, spare, by_key, moved,
+        support, holding
     ]
 );
 
@@ -210,20 +210,24 @@ impl Entries {
         }
     }
 
-    /// Whether entry `e` is live and passes a search test `pass` ([`Floors::find`]) with
-    /// its holdings as both bounds and its own shares.
+    /// Whether entry `e` is live and passes a search test, `quick` and then `pass`
+    /// ([`Floors::find`]) with its holdings as both bounds.
     #[inline(always)]
     fn passes(
         &self,
         e: usize,
         a: usize,
-        pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
+        quick: &Quick,
+        pass: &impl Fn(f64, &[f64], &[f64]) -> bool,
     ) -> bool {
-        let (c, share) = (
-            &self.coll[e * a..(e + 1) * a],
-            &self.share[e * a..(e + 1) * a],
-        );
-        self.account[e] != STALE && pass(self.debt[e], c, c, Some(share))
+        let k = e * a + quick.k;
+        self.account[e] != STALE
+            && quick.admits(self.debt[e], self.coll[k], self.share[k])
+            && pass(
+                self.debt[e],
+                &self.coll[e * a..(e + 1) * a],
+                &self.coll[e * a..(e + 1) * a],
+            )
     }
 
     /// Recomputes every entry's shares at the reference prices `reference`.
@@ -235,6 +239,27 @@ impl Entries {
         {
             shares(c, reference, share);
         }
+    }
+}
+
+/// A necessary condition of a walk's search test (of asset `k`), checked first on a few
+/// values: a largest share of `k` of at least `share`, and a least debt below `debt` or a
+/// least holding of `k` below `holding` (a seizure `min(R (1 + bonus), c_k p_k)` below
+/// the refusal threshold needs one of the two).
+#[derive(Debug, Clone, Copy)]
+struct Quick {
+    k: usize,
+    share: f64,
+    debt: f64,
+    holding: f64,
+}
+
+impl Quick {
+    /// Whether a node or an entry with these least debt and holding of `k` and largest
+    /// share of `k` passes.
+    #[inline(always)]
+    fn admits(&self, debt: f64, holding: f64, share: f64) -> bool {
+        share >= self.share && (debt < self.debt || holding < self.holding)
     }
 }
 
@@ -377,9 +402,9 @@ impl Floors {
         sum
     }
 
-    /// The first live slot of `main` in `from..end` that passes `pass(least debt, least
-    /// holdings, largest holdings, largest shares)` ([`Entries::passes`]), a monotone
-    /// test: a node passes whenever one of its entries does.
+    /// The first live slot of `main` in `from..end` that passes `quick` and `pass(least
+    /// debt, least holdings, largest holdings)` ([`Entries::passes`]), a monotone test: a
+    /// node passes whenever one of its entries does.
     /// The search climbs from `from`'s bucket to the subtrees on its right, so a slot near
     /// `from` costs a few nodes.
     fn find(
@@ -388,23 +413,20 @@ impl Floors {
         end: usize,
         main: &Entries,
         a: usize,
-        pass: &impl Fn(f64, &[f64], &[f64], Option<&[f64]>) -> bool,
+        quick: &Quick,
+        pass: &impl Fn(f64, &[f64], &[f64]) -> bool,
     ) -> Option<usize> {
         let passes = |node: usize| {
             let x = &self.nodes[node * stride(a)..(node + 1) * stride(a)];
             self.live[node] > 0
-                && pass(
-                    x[0],
-                    &x[1..1 + a],
-                    &x[1 + a..1 + 2 * a],
-                    Some(&x[1 + 2 * a..]),
-                )
+                && quick.admits(x[0], x[1 + quick.k], x[1 + 2 * a + quick.k])
+                && pass(x[0], &x[1..1 + a], &x[1 + a..1 + 2 * a])
         };
         // The first passing entry of bucket `b` from slot `lo`, and whether the search
         // goes on past the bucket.
         let in_bucket = |b: usize, lo: usize| {
             let hi = ((b + 1) * BUCKET).min(end);
-            let found = (lo..hi).find(|&e| main.passes(e, a, pass));
+            let found = (lo..hi).find(|&e| main.passes(e, a, quick, pass));
             (found, hi < end)
         };
         if from >= end {
@@ -684,6 +706,8 @@ pub(crate) struct Screen {
     /// The cursors not yet exhausted, by the bound of their next candidate.
     active: Vec<u32>,
     walk_asset: usize,
+    /// The price of the walk's asset.
+    walk_price: f64,
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
     /// with the entries' places, and the entries that change groups.
     spare: Entries,
@@ -704,6 +728,7 @@ impl Screen {
             cursors: Vec::new(),
             active: Vec::new(),
             walk_asset: 0,
+            walk_price: 1.0,
             spare: Entries::default(),
             by_key: Vec::new(),
             moved: Entries::default(),
@@ -744,7 +769,7 @@ impl Screen {
             for (i, h) in self.holding.iter_mut().enumerate() {
                 *h = coll[i * n + j];
             }
-            self.group_of(p, lt)
+            self.group_of(p, lt, old.group)
         });
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
@@ -777,22 +802,30 @@ impl Screen {
     }
 
     /// The group of the support of holdings `self.holding` and of their largest holding
-    /// value at prices `p` (thresholds `lt`), created if there is none.
-    fn group_of(&mut self, p: &[f64], lt: &[f64]) -> usize {
+    /// value at prices `p` (thresholds `lt`), created if there is none. Group `hint` (the
+    /// account's last, or [`NONE`]) is tried first.
+    fn group_of(&mut self, p: &[f64], lt: &[f64], hint: u32) -> usize {
         self.support.clear();
         let holding = &self.holding;
         self.support
             .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
         let tag = largest(holding, p);
         let support = &self.support;
-        let found = self.groups.iter().position(|g| {
+        // The supports compared element by element: a slice comparison is a library call.
+        let fits = |g: &Group| {
             g.tag == tag
-                && g.support == *support
+                && g.support.len() == support.len()
+                && g.support.iter().zip(support).all(|(x, y)| x == y)
                 && g.mix.is_none_or(|range| {
                     in_mix(range, holding, &g.reference, &g.reference_lt, support)
                 })
-        });
-        if let Some(g) = found {
+        };
+        if let Some(g) = self.groups.get(hint as usize)
+            && fits(g)
+        {
+            return hint as usize;
+        }
+        if let Some(g) = self.groups.iter().position(fits) {
             return g;
         }
         // The mix range holding the account by the same test: the ranges cover `[0, 1]`
@@ -932,7 +965,7 @@ impl Screen {
             for e in 0..moved.len() {
                 self.holding
                     .copy_from_slice(&moved.coll[e * a..(e + 1) * a]);
-                let g = self.group_of(p, lt);
+                let g = self.group_of(p, lt, NONE);
                 self.push_dirty(g, moved.account[e] as usize, moved.debt[e]);
             }
             self.moved = moved;
@@ -1095,9 +1128,13 @@ impl Screen {
     /// cursor for each region that may hold one), at prices `p`.
     pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
         self.walk_asset = k;
+        self.walk_price = p[k];
         self.cursors.clear();
         let a = self.assets;
         for (g, group) in self.groups.iter().enumerate() {
+            if group.zero == group.sure && group.dirty_zero == group.dirty_sure {
+                continue; // No sure region.
+            }
             let ratio = |i: usize| p[i] / group.reference[i];
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
             let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
@@ -1138,30 +1175,42 @@ impl Screen {
     /// bound below the seizure of any account of the walk's asset with at least that debt
     /// and holdings between those bounds (`+inf` when none can be of that asset), and
     /// every seizure `>= hi` must be refused from now to the end of the walk (an entry
-    /// skipped is never visited again).
+    /// skipped is never visited again). A seizure below `hi` must need a least debt below
+    /// `debt_below` or a least holding value of the walk's asset below `hi`: this cheaper
+    /// test ([`Quick`]) is done first.
     pub(crate) fn frontier(
         &mut self,
         hi: f64,
+        debt_below: f64,
         seizure: &impl Fn(f64, &[f64], &[f64]) -> f64,
     ) -> Option<(f64, usize)> {
         let a = self.assets;
         let k = self.walk_asset;
-        let pass = |least: f64| {
-            move |d: f64, low: &[f64], high: &[f64], share: Option<&[f64]>| {
-                share.is_none_or(|x| x[k] >= least) && seizure(d, low, high) < hi
-            }
+        let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
+        // `c_k p_k < hi` implies `c_k < hi / p_k`, with a margin far above the roundings.
+        let holding = hi / self.walk_price * (1.0 + 1e-9);
+        let quick = |share: f64| Quick {
+            k,
+            share,
+            debt: debt_below,
+            holding,
         };
         // The loop over the groups touches only the cursors but for a search.
         let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
         // A search of `order`, whose sure region is short, goes entry by entry.
         let search = |cursor: &mut Cursor, from: usize| {
             let group = &groups[cursor.group as usize];
-            let pass = pass(cursor.share);
+            let quick = quick(cursor.share);
             let found = if !cursor.dirty {
-                group.floors.find(from, cursor.end, &group.main, a, &pass)
+                group
+                    .floors
+                    .find(from, cursor.end, &group.main, a, &quick, &pass)
             } else {
-                (from..cursor.end)
-                    .find(|&x| group.dirty.passes(group.order[x].1 as usize, a, &pass))
+                (from..cursor.end).find(|&x| {
+                    group
+                        .dirty
+                        .passes(group.order[x].1 as usize, a, &quick, &pass)
+                })
             };
             match found {
                 Some(x) => {
@@ -1621,7 +1670,8 @@ mod tests {
             screen.start_walk(k, &p);
             pending.clear();
             loop {
-                let frontier = screen.frontier(hi, &least);
+                // 0.525 D < hi needs D < hi / 0.525 (with room for the roundings).
+                let frontier = screen.frontier(hi, hi / 0.525 * (1.0 + 1e-9), &least);
                 let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
                 match (pending.last(), frontier) {
                     (Some(&(h, j)), _) if h < bound => {
