@@ -178,7 +178,7 @@ pub struct TimeEstimate {
     pub pilot: Duration,
     /// The whole run's estimated wall time on `threads` threads: the pilot's time per
     /// path, times the paths, divided by the threads (paths run in parallel with little
-    /// else shared; the README's B1 figures show 1.93x on 2 threads).
+    /// else shared; the README's B1 figures give the 2-thread factor).
     pub run: Duration,
     /// Threads assumed for [`run`](Self::run).
     pub threads: usize,

@@ -11,7 +11,7 @@ use crate::owed;
 use crate::queue::{Member, ScanMode};
 use crate::reputation::Tiers;
 use crate::scratch::Scratch;
-use crate::screen::{Screen, greater, lesser};
+use crate::screen::{Screen, SeizureBelow, greater, lesser};
 use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
@@ -1056,16 +1056,20 @@ impl AssetWalk<'_> {
                 f64::INFINITY
             }
         };
-        // A seizure `min(close_factor D (1 + bonus), held)` below `hi` with a debt of at
-        // least this has a holding value below `hi` (the margin covers the roundings).
-        let debt_below = |hi: f64| hi / (close_factor * (1.0 + bonus)) * (1.0 + 1e-9);
+        // A seizure `min(close_factor D (1 + bonus), c_k p_k)` below `hi` needs `D` below
+        // `hi / (close_factor (1 + bonus))` or `c_k` below `hi / p_k` (the margin covers the
+        // roundings).
+        let below = |hi: f64| SeizureBelow {
+            debt: hi / (close_factor * (1.0 + bonus)) * (1.0 + 1e-9),
+            holding: hi / price[k] * (1.0 + 1e-9),
+        };
         screen.start_walk(k, price);
         pending.clear();
         let mut next = 0;
         let mut hi = self.refusal();
         // The frontier stays a valid bound when `hi` falls (its candidates are at or
         // before the current ones); it is refreshed only before a sure account is taken.
-        let mut frontier = screen.frontier(hi, debt_below(hi), &least);
+        let mut frontier = screen.frontier(hi, below(hi), &least);
         let mut fresh = true;
         loop {
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
@@ -1092,7 +1096,7 @@ impl AssetWalk<'_> {
                     }
                 }
                 _ if !fresh => {
-                    frontier = screen.frontier(hi, debt_below(hi), &least);
+                    frontier = screen.frontier(hi, below(hi), &least);
                     fresh = true;
                 }
                 (_, Some((_, c))) => {
@@ -1102,15 +1106,10 @@ impl AssetWalk<'_> {
                     {
                         let plan = Planned::new(held, d, close_factor, bonus);
                         let m = Member::new(health, j, plan);
-                        // Usually the last: sure accounts come in about their order.
-                        if pending.back().is_none_or(|y| y.rank() < m.rank()) {
-                            pending.push_back(m);
-                        } else {
-                            let at = pending.partition_point(|y| y.rank() < m.rank());
-                            pending.insert(at, m);
-                        }
+                        let at = pending.partition_point(|y| y.rank() < m.rank());
+                        pending.insert(at, m);
                     }
-                    frontier = screen.frontier(hi, debt_below(hi), &least);
+                    frontier = screen.frontier(hi, below(hi), &least);
                 }
                 (_, None) => break,
             }

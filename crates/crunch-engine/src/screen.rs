@@ -138,8 +138,8 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, active, walk_asset, walk_price, spare, by_key, moved,
-        support, holding
+        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
+        holding
     ]
 );
 
@@ -242,16 +242,23 @@ impl Entries {
     }
 }
 
+/// What a seizure below a walk's refusal threshold needs ([`Screen::frontier`]): a debt
+/// below `debt` or a holding of the walk's asset below `holding` (rule 3's seizure is the
+/// lesser of a multiple of the debt and the holding's value).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeizureBelow {
+    pub(crate) debt: f64,
+    pub(crate) holding: f64,
+}
+
 /// A necessary condition of a walk's search test (of asset `k`), checked first on a few
-/// values: a largest share of `k` of at least `share`, and a least debt below `debt` or a
-/// least holding of `k` below `holding` (a seizure `min(R (1 + bonus), c_k p_k)` below
-/// the refusal threshold needs one of the two).
+/// values: a largest share of `k` of at least `share`, and a least debt or a least holding
+/// of `k` as `below` requires.
 #[derive(Debug, Clone, Copy)]
 struct Quick {
     k: usize,
     share: f64,
-    debt: f64,
-    holding: f64,
+    below: SeizureBelow,
 }
 
 impl Quick {
@@ -259,7 +266,7 @@ impl Quick {
     /// share of `k` passes.
     #[inline(always)]
     fn admits(&self, debt: f64, holding: f64, share: f64) -> bool {
-        share >= self.share && (debt < self.debt || holding < self.holding)
+        share >= self.share && (debt < self.below.debt || holding < self.below.holding)
     }
 }
 
@@ -706,8 +713,6 @@ pub(crate) struct Screen {
     /// The cursors not yet exhausted, by the bound of their next candidate.
     active: Vec<u32>,
     walk_asset: usize,
-    /// The price of the walk's asset.
-    walk_price: f64,
     /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
     /// with the entries' places, and the entries that change groups.
     spare: Entries,
@@ -728,7 +733,6 @@ impl Screen {
             cursors: Vec::new(),
             active: Vec::new(),
             walk_asset: 0,
-            walk_price: 1.0,
             spare: Entries::default(),
             by_key: Vec::new(),
             moved: Entries::default(),
@@ -1128,13 +1132,9 @@ impl Screen {
     /// cursor for each region that may hold one), at prices `p`.
     pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
         self.walk_asset = k;
-        self.walk_price = p[k];
         self.cursors.clear();
         let a = self.assets;
         for (g, group) in self.groups.iter().enumerate() {
-            if group.zero == group.sure && group.dirty_zero == group.dirty_sure {
-                continue; // No sure region.
-            }
             let ratio = |i: usize| p[i] / group.reference[i];
             let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
             let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
@@ -1175,26 +1175,19 @@ impl Screen {
     /// bound below the seizure of any account of the walk's asset with at least that debt
     /// and holdings between those bounds (`+inf` when none can be of that asset), and
     /// every seizure `>= hi` must be refused from now to the end of the walk (an entry
-    /// skipped is never visited again). A seizure below `hi` must need a least debt below
-    /// `debt_below` or a least holding value of the walk's asset below `hi`: this cheaper
-    /// test ([`Quick`]) is done first.
+    /// skipped is never visited again). `seizure(d, low, high) < hi` must imply `d <
+    /// below.debt` or `low[k] < below.holding` (`k` the walk's asset): that cheaper test is
+    /// done first.
     pub(crate) fn frontier(
         &mut self,
         hi: f64,
-        debt_below: f64,
+        below: SeizureBelow,
         seizure: &impl Fn(f64, &[f64], &[f64]) -> f64,
     ) -> Option<(f64, usize)> {
         let a = self.assets;
         let k = self.walk_asset;
         let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
-        // `c_k p_k < hi` implies `c_k < hi / p_k`, with a margin far above the roundings.
-        let holding = hi / self.walk_price * (1.0 + 1e-9);
-        let quick = |share: f64| Quick {
-            k,
-            share,
-            debt: debt_below,
-            holding,
-        };
+        let quick = |share: f64| Quick { k, share, below };
         // The loop over the groups touches only the cursors but for a search.
         let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
         // A search of `order`, whose sure region is short, goes entry by entry.
@@ -1670,8 +1663,13 @@ mod tests {
             screen.start_walk(k, &p);
             pending.clear();
             loop {
-                // 0.525 D < hi needs D < hi / 0.525 (with room for the roundings).
-                let frontier = screen.frontier(hi, hi / 0.525 * (1.0 + 1e-9), &least);
+                // min(0.525 D, c_k p_k) < hi needs D < hi / 0.525 or c_k < hi / p_k (with
+                // room for the roundings).
+                let below = SeizureBelow {
+                    debt: hi / 0.525 * (1.0 + 1e-9),
+                    holding: hi / p[k] * (1.0 + 1e-9),
+                };
+                let frontier = screen.frontier(hi, below, &least);
                 let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
                 match (pending.last(), frontier) {
                     (Some(&(h, j)), _) if h < bound => {
