@@ -12,11 +12,11 @@ use crate::queue::{Member, ScanMode};
 use crate::reputation::Tiers;
 use crate::scratch::Scratch;
 use crate::screen::{Screen, SeizureBelow, greater, lesser};
+use crate::start::{Initial, Inputs};
 use crunch_core::{
     Book, EMode, Frictions, HealthSample, LiquidationEvent, LiquidationTerms, LiquidatorSpec,
     MarginPolicy, MarketSpec, PathOutcome, PathSummary, PricePath, RuleSet, StepAggregate,
 };
-use std::collections::VecDeque;
 use thiserror::Error;
 
 /// Which optional outputs a simulation records besides the summary.
@@ -262,6 +262,34 @@ pub fn simulate_path(
         // recorded here, and checked lazily by the walk. The liquidatable ones checked go
         // to their seized asset's queue.
         let full_pass = t == 0 || scan == ScanMode::Exhaustive;
+        // Step 0 of the pruned scan: the outcome kept from the last path when it started
+        // from the same state (the index and the health factors are not needed here).
+        let reusable = frictions.isolation.is_empty() && record.health_step != Some(0);
+        let inputs = Inputs {
+            debt,
+            coll,
+            p: o,
+            ltv: &requirements.ltv,
+            lt: &requirements.lt,
+        };
+        if t == 0
+            && scan == ScanMode::Pruned
+            && reusable
+            && let Some((kept, Some(initial))) = start.kept(inputs)
+        {
+            screen.clone_from(kept);
+            min_health = initial.min_health;
+            summary.initial_debt = initial.debt;
+            summary.initial_collateral = initial.collateral;
+            summary.initial_borrowing_power = initial.borrowing_power;
+            if initial.insolvent {
+                summary.first_bad_debt_step = Some(0);
+            }
+            if record.timeseries {
+                out.steps.push(aggregate(debt, owed, coll, a, p));
+            }
+            continue;
+        }
         let mut sure = 0;
         if full_pass {
             health_numerators(coll, n, o, &requirements.lt, num);
@@ -319,8 +347,15 @@ pub fn simulate_path(
         }
 
         if t == 0 {
+            let mut indexed = false;
             if scan == ScanMode::Pruned {
-                start.index(screen, debt, coll, o, &requirements.lt);
+                match start.kept(inputs) {
+                    Some((kept, _)) => screen.clone_from(kept),
+                    None => {
+                        screen.rebuild(debt, coll, o, inputs.lt);
+                        indexed = true;
+                    }
+                }
             }
             summary.initial_debt = 0.0;
             let mut any_insolvent = false;
@@ -369,6 +404,17 @@ pub fn simulate_path(
             }
             if any_insolvent {
                 summary.first_bad_debt_step = Some(0);
+            }
+            if indexed {
+                let initial = Initial {
+                    min_health,
+                    debt: summary.initial_debt,
+                    collateral: summary.initial_collateral,
+                    borrowing_power: summary.initial_borrowing_power,
+                    insolvent: any_insolvent,
+                };
+                let initial = reusable.then_some(initial);
+                start.keep(screen, inputs, initial);
             }
             if record.timeseries {
                 out.steps.push(aggregate(debt, owed, coll, a, p));
@@ -1029,11 +1075,11 @@ impl AssetWalk<'_> {
     /// is this one, skipping sure accounts the gate refuses at the current `Q` (they stay
     /// refused for the rest of the step, and a refusal changes nothing). Sure accounts are
     /// checked lazily (exact health at the census's prices and thresholds `lt`) and kept
-    /// in `pending` (worst first) until they come before every unchecked one.
+    /// in `pending` (worst last) until they come before every unchecked one.
     fn lazy(
         &mut self,
         members: &[Member],
-        pending: &mut VecDeque<Member>,
+        pending: &mut Vec<Member>,
         screen: &mut Screen,
         lt: &[f64],
     ) {
@@ -1073,7 +1119,7 @@ impl AssetWalk<'_> {
         let mut fresh = true;
         loop {
             let bound = frontier.map_or(f64::INFINITY, |(b, _)| b);
-            let best = match (members.get(next), pending.front()) {
+            let best = match (members.get(next), pending.last()) {
                 (Some(x), Some(y)) if y.rank() < x.rank() => Some((*y, false)),
                 (Some(x), _) => Some((*x, true)),
                 (None, y) => y.map(|y| (*y, false)),
@@ -1083,7 +1129,7 @@ impl AssetWalk<'_> {
                     if explicit {
                         next += 1;
                     } else {
-                        pending.pop_front();
+                        pending.pop();
                     }
                     // A seizure of at least `hi` is refused, which changes nothing.
                     if m.plan().seized < hi {
@@ -1106,7 +1152,12 @@ impl AssetWalk<'_> {
                     {
                         let plan = Planned::new(held, d, close_factor, bonus);
                         let m = Member::new(health, j, plan);
-                        let at = pending.partition_point(|y| y.rank() < m.rank());
+                        // Its place, searched from the worst end: it is usually near it.
+                        let rank = m.rank();
+                        let mut at = pending.len();
+                        while at > 0 && pending[at - 1].rank() < rank {
+                            at -= 1;
+                        }
                         pending.insert(at, m);
                     }
                     frontier = screen.frontier(hi, below(hi), &least);

@@ -14,6 +14,7 @@ mod queue;
 mod reputation;
 mod scratch;
 mod screen;
+mod start;
 
 pub use driver::{RunError, RunPlan, run, units};
 pub use lending::{EngineError, RecordOptions, SimOptions, simulate_path};

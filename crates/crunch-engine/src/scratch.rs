@@ -2,9 +2,9 @@
 
 use crate::queue::Member;
 use crate::reputation::Track;
-use crate::screen::{Screen, Start};
+use crate::screen::Screen;
+use crate::start::Start;
 use crunch_core::{Book, LiquidationTerms, OracleFeed, PricePath, Requirements};
-use std::collections::VecDeque;
 
 /// Working state of one (policy, path) simulation in structure-of-arrays form.
 #[derive(Debug, Clone)]
@@ -25,8 +25,8 @@ pub struct Scratch {
     /// Liquidatable accounts of the current step by seized asset.
     pub(crate) members: Vec<Vec<Member>>,
     /// The sure accounts the pruned walk of one asset checked but has not tried yet, worst
-    /// first.
-    pub(crate) pending: VecDeque<Member>,
+    /// last (a new one usually goes near the worst: few move).
+    pub(crate) pending: Vec<Member>,
     /// Accounts that may have lost all collateral at the current step.
     pub(crate) touched: Vec<u32>,
     /// Whether each account was liquidated at least once.
@@ -85,7 +85,7 @@ impl Scratch {
             health: vec![0.0; n],
             order: Vec::new(),
             members: vec![Vec::new(); a],
-            pending: VecDeque::new(),
+            pending: Vec::new(),
             touched: Vec::new(),
             liquidated: vec![false; n],
             realised: vec![false; n],

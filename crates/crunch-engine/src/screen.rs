@@ -3,18 +3,23 @@
 //!
 //! [`crate::ScanMode::Pruned`] computes `H_j(t)` only for accounts whose health a bound
 //! cannot decide. Accounts with debt are grouped by their *support*, the assets `i` they
-//! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value when
-//! they were indexed (rule 3's seized asset then). A group keeps, for each member, a key
+//! hold with `lt_i != 0`, and their *tag*, the asset of their largest holding value at the
+//! *index prices* `P0` (the prices of the last full re-index: rule 3's seized asset then).
+//! A group keeps, for each member, a key
 //! `K_j = H_j(P)` computed at the group's reference prices `P` and thresholds `LT`. The
 //! numerator of `H` is a sum of non-negative terms `c_i p_i lt_i` over the support, so
 //! `m(t) K_j <= H_j(t) <= M(t) K_j` with `m(t)` and `M(t)` the least and the largest of
 //! `r_i(t) = (p_i(t) / P_i) (lt_i(t) / LT_i)` over the support; the few roundings on either
 //! side are covered by [`MARGIN`]. With two assets in the support, the groups are also
-//! split by the members' *mix* `w` (the first asset's share of the numerator at `P`), and
-//! `m(t)` and `M(t)` are the least and the largest of `w r_1(t) + (1 - w) r_2(t)` over the
-//! group's range of `w`, much closer together ([`MIXES`]). A policy that moves its
-//! thresholds (a dynamic one) therefore needs no re-indexing, unless a threshold becomes
-//! zero or stops being zero, which changes the supports.
+//! split by the members' *mix* `w0` (the first asset's share of the numerator at `P0` and
+//! the thresholds of then), and `m(t)` and `M(t)` are the least and the largest of
+//! `w r_1(t) + (1 - w) r_2(t)` over the group's range of the mix `w` at `P`, much closer
+//! together ([`MIXES`]). That range is the image of the group's range of `w0`, since the
+//! odds `w / (1 - w)` of every member scale by the same factor from `P0` to `P`
+//! ([`remix`]): an account changes groups only when its holdings change, never at a
+//! re-base. A policy that moves its thresholds (a dynamic one) therefore needs no
+//! re-indexing, unless a threshold becomes zero or stops being zero, which changes the
+//! supports.
 //!
 //! A group's entries are sorted by key, and each step splits them into
 //!
@@ -42,8 +47,7 @@
 //! `O(log n)`. The tree also keeps each asset's largest *share* `c_k P_k / max_i c_i P_i`,
 //! which bounds how far prices must have moved for an account of a group with another
 //! tag to have `k` as its seized asset, so a walk skips the other tags' groups but for
-//! their near ties; a re-base moves the accounts whose tag (or mix range) changed to
-//! their new group.
+//! their near ties (while prices stay near the index prices).
 //!
 //! An account changed by a liquidation gets an entry in its group's `dirty` list (its old
 //! dirty entry is rewritten in place when it stays in the group; a sorted one is marked
@@ -79,7 +83,7 @@ const REBUILD_FACTOR: usize = 2;
 /// first asset's share of the key's numerator, into this many ranges of equal width: `H /
 /// K = w r_1 + (1 - w) r_2` (`r_i` the price-and-threshold ratios), so a narrow range of
 /// `w` bounds it much closer than `min(r_1, r_2)` and `max(r_1, r_2)` do.
-const MIXES: usize = 4;
+const MIXES: usize = 6;
 
 /// No group (the account has no debt).
 const NONE: u32 = u32::MAX;
@@ -114,6 +118,7 @@ clone_reusing!(
         tag,
         support,
         mix,
+        reference_mix,
         reference,
         reference_lt,
         main,
@@ -138,7 +143,17 @@ clone_reusing!(
 clone_reusing!(
     Screen,
     [
-        assets, lt, groups, loc, cursors, active, walk_asset, spare, by_key, moved, support,
+        assets,
+        lt,
+        index_prices,
+        groups,
+        loc,
+        cursors,
+        active,
+        walk_asset,
+        spare,
+        by_key,
+        support,
         holding
     ]
 );
@@ -271,7 +286,7 @@ impl Quick {
 }
 
 /// Entries per leaf of a [`Floors`] tree.
-const BUCKET: usize = 8;
+const BUCKET: usize = 32;
 
 /// Relative margin of the share test of a [`Floors`] node, far above its roundings.
 const SHARE_MARGIN: f64 = 1e-9;
@@ -491,14 +506,17 @@ impl Floors {
 /// Accounts with one support.
 #[derive(Debug)]
 struct Group {
-    /// The asset of the largest holding value of the members when they were indexed
-    /// (`assets`: none): a walk of another asset meets few of them.
+    /// The asset of the largest holding value of the members at the index prices
+    /// (`assets`: none): a walk of another asset meets few of them while prices stay near.
     tag: usize,
     /// Assets held with `lt != 0`.
     support: Vec<usize>,
     /// With two assets in the support, the range `[lo, hi]` of the members' mix at the
-    /// reference ([`MIXES`]).
+    /// index prices and thresholds ([`Screen::index_prices`]): it changes only when the
+    /// holdings do, not at a re-base ([`MIXES`]).
     mix: Option<(f64, f64)>,
+    /// The range `mix` at the reference prices and thresholds ([`remix`]).
+    reference_mix: Option<(f64, f64)>,
     /// Prices the keys were computed at (every asset).
     reference: Vec<f64>,
     /// Thresholds the keys were computed with (every asset).
@@ -542,13 +560,21 @@ struct Group {
 }
 
 impl Group {
-    /// An empty group of support `support`, tag `tag` and mix range `mix`, its reference
-    /// prices `p` and thresholds `lt`.
-    fn new(tag: usize, support: &[usize], mix: Option<(f64, f64)>, p: &[f64], lt: &[f64]) -> Self {
+    /// An empty group of support `support`, tag `tag` and mix range `mix` (at the index
+    /// prices and thresholds `index`), its reference prices `p` and thresholds `lt`.
+    fn new(
+        tag: usize,
+        support: &[usize],
+        mix: Option<(f64, f64)>,
+        index: (&[f64], &[f64]),
+        p: &[f64],
+        lt: &[f64],
+    ) -> Self {
         Self {
             tag,
             support: support.to_vec(),
             mix,
+            reference_mix: mix.map(|range| remix(range, support, index, (p, lt))),
             reference: p.to_vec(),
             reference_lt: lt.to_vec(),
             main: Entries::default(),
@@ -703,9 +729,12 @@ pub(crate) struct Census {
 #[derive(Debug)]
 pub(crate) struct Screen {
     assets: usize,
-    /// The liquidation thresholds at the last full re-index; only which of them are zero
-    /// (the supports) matters.
+    /// The liquidation thresholds at the last full re-index: which of them are zero (the
+    /// supports), and with `index_prices` the mixes and tags that split the groups.
     lt: Vec<f64>,
+    /// The prices at the last full re-index. The groups are split by the members' tag and
+    /// mix at these prices and `lt`, so a re-base moves no account to another group.
+    index_prices: Vec<f64>,
     groups: Vec<Group>,
     loc: Vec<Loc>,
     /// The current walk's positions in the sure regions, and its asset.
@@ -713,11 +742,10 @@ pub(crate) struct Screen {
     /// The cursors not yet exhausted, by the bound of their next candidate.
     active: Vec<u32>,
     walk_asset: usize,
-    /// Buffers of a re-sort: the sorted entries (swapped with the group's), the keys
-    /// with the entries' places, and the entries that change groups.
+    /// Buffers of a re-sort: the sorted entries (swapped with the group's) and the keys
+    /// with the entries' places.
     spare: Entries,
     by_key: Vec<(u64, u32)>,
-    moved: Entries,
     support: Vec<usize>,
     holding: Vec<f64>,
 }
@@ -728,6 +756,7 @@ impl Screen {
         Self {
             assets,
             lt: Vec::new(),
+            index_prices: Vec::new(),
             groups: Vec::new(),
             loc: vec![NOWHERE; n],
             cursors: Vec::new(),
@@ -735,7 +764,6 @@ impl Screen {
             walk_asset: 0,
             spare: Entries::default(),
             by_key: Vec::new(),
-            moved: Entries::default(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
         }
@@ -747,11 +775,9 @@ impl Screen {
         let n = debt.len();
         self.lt.clear();
         self.lt.extend_from_slice(lt);
-        for g in &mut self.groups {
-            g.main.clear();
-            g.clear_dirty();
-            g.live = 0;
-        }
+        self.index_prices.clear();
+        self.index_prices.extend_from_slice(p);
+        self.groups.clear(); // Their tags and mixes were taken at the old index prices.
         self.loc.fill(NOWHERE);
         for j in 0..n {
             self.update(j, debt, coll, p, lt);
@@ -805,24 +831,25 @@ impl Screen {
         }
     }
 
-    /// The group of the support of holdings `self.holding` and of their largest holding
-    /// value at prices `p` (thresholds `lt`), created if there is none. Group `hint` (the
-    /// account's last, or [`NONE`]) is tried first.
+    /// The group of the support of holdings `self.holding`, of their largest holding value
+    /// and of their mix at the index prices, created (with reference prices `p` and
+    /// thresholds `lt`) if there is none. Group `hint` (the account's last, or [`NONE`]) is
+    /// tried first.
     fn group_of(&mut self, p: &[f64], lt: &[f64], hint: u32) -> usize {
         self.support.clear();
         let holding = &self.holding;
         self.support
             .extend((0..self.assets).filter(|&i| lt[i] != 0.0 && holding[i] > 0.0));
-        let tag = largest(holding, p);
+        let index = (&self.index_prices[..], &self.lt[..]);
+        let tag = largest(holding, index.0);
         let support = &self.support;
+        let mixed = |range| in_mix(range, holding, index.0, index.1, support);
         // The supports compared element by element: a slice comparison is a library call.
         let fits = |g: &Group| {
             g.tag == tag
                 && g.support.len() == support.len()
                 && g.support.iter().zip(support).all(|(x, y)| x == y)
-                && g.mix.is_none_or(|range| {
-                    in_mix(range, holding, &g.reference, &g.reference_lt, support)
-                })
+                && g.mix.is_none_or(mixed)
         };
         if let Some(g) = self.groups.get(hint as usize)
             && fits(g)
@@ -837,10 +864,11 @@ impl Screen {
         let mix = (support.len() == 2).then(|| {
             (0..MIXES)
                 .map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
-                .find(|&range| in_mix(range, holding, p, lt, support))
+                .find(|&range| mixed(range))
                 .expect("the mix ranges cover [0, 1]")
         });
-        self.groups.push(Group::new(tag, support, mix, p, lt));
+        self.groups
+            .push(Group::new(tag, support, mix, index, p, lt));
         self.groups.len() - 1
     }
 
@@ -877,25 +905,21 @@ impl Screen {
         if let Some((p, lt)) = rebase {
             group.reference.copy_from_slice(p);
             group.reference_lt.copy_from_slice(lt);
+            let index = (&self.index_prices[..], &self.lt[..]);
+            group.reference_mix = group
+                .mix
+                .map(|range| remix(range, &group.support, index, (p, lt)));
         }
         // The live entries in key order, as places: a slot of `main`, or `base` plus a slot
         // of `dirty`. Keys are never negative, so their bits sort as they do.
         let by_key = &mut self.by_key;
         by_key.clear();
-        self.moved.clear();
         let base = group.main.len() as u32;
         if let Some((p, lt)) = rebase {
-            // Every live entry with its key at the new reference; the entries whose largest
-            // holding value is no longer the group's tag are set aside in `moved` for their
-            // group.
+            // Every live entry with its key at the new reference (its group is the same).
             for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
                 for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
                     let c = &part.coll[e * a..(e + 1) * a];
-                    let mixed = |range| in_mix(range, c, p, lt, &group.support);
-                    if largest(c, p) != group.tag || !group.mix.is_none_or(mixed) {
-                        self.moved.push(0.0, part.account[e], part.debt[e], c, p);
-                        continue;
-                    }
                     let k = key(c, part.debt[e], p, lt, &group.support);
                     by_key.push((k.to_bits(), offset + e as u32));
                 }
@@ -964,16 +988,6 @@ impl Screen {
         group.dirty_zero = 0;
         group.dirty_sure = 0;
         group.recorded = 0;
-        if let Some((p, lt)) = rebase {
-            let moved = std::mem::take(&mut self.moved);
-            for e in 0..moved.len() {
-                self.holding
-                    .copy_from_slice(&moved.coll[e * a..(e + 1) * a]);
-                let g = self.group_of(p, lt, NONE);
-                self.push_dirty(g, moved.account[e] as usize, moved.debt[e]);
-            }
-            self.moved = moved;
-        }
     }
 
     /// The census of step `t` at prices `p` and thresholds `lt`, given the running minimum
@@ -1008,8 +1022,7 @@ impl Screen {
             least: f64::INFINITY,
             sure: 0,
         };
-        // Re-sorts first: a re-base may move entries to other groups (their dirty lists),
-        // even to new ones.
+        // Re-sorts first.
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
             if group.waste > REBUILD_FACTOR * group.live.max(16) {
@@ -1025,7 +1038,7 @@ impl Screen {
             // m(t) and M(t): the least and largest of (p_i(t) / P_i) (lt_i(t) / LT_i) over
             // the support (1 with an empty support).
             let ratio = |i: usize| (p[i] / group.reference[i]) * (lt[i] / group.reference_lt[i]);
-            let (m, big) = match (group.support.as_slice(), group.mix) {
+            let (m, big) = match (group.support.as_slice(), group.reference_mix) {
                 ([], _) => (1.0, 1.0),
                 (&[i, k], Some((lo, hi))) => {
                     // `w r_1 + (1 - w) r_2` is linear in `w`: its extremes over the range
@@ -1292,56 +1305,6 @@ impl Screen {
     }
 }
 
-/// The index built at a path's first step, kept with what it was built from: paths that
-/// start from the same book, prices and thresholds (every path of a scenario) copy it
-/// instead of re-indexing.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Start {
-    debt: Vec<f64>,
-    coll: Vec<f64>,
-    p: Vec<f64>,
-    lt: Vec<f64>,
-    screen: Option<Screen>,
-}
-
-impl Start {
-    /// Sets `screen` to the index of every account with debt at prices `p` and thresholds
-    /// `lt` (as [`Screen::rebuild`] would), from the kept one when the inputs are the same
-    /// bit for bit.
-    pub(crate) fn index(
-        &mut self,
-        screen: &mut Screen,
-        debt: &[f64],
-        coll: &[f64],
-        p: &[f64],
-        lt: &[f64],
-    ) {
-        let same = |x: &[f64], y: &[f64]| {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
-        };
-        if let Some(kept) = &self.screen
-            && same(&self.debt, debt)
-            && same(&self.coll, coll)
-            && same(&self.p, p)
-            && same(&self.lt, lt)
-        {
-            screen.clone_from(kept);
-            return;
-        }
-        screen.rebuild(debt, coll, p, lt);
-        for (kept, x) in [
-            (&mut self.debt, debt),
-            (&mut self.coll, coll),
-            (&mut self.p, p),
-            (&mut self.lt, lt),
-        ] {
-            kept.clear();
-            kept.extend_from_slice(x);
-        }
-        self.screen = Some(screen.clone());
-    }
-}
-
 /// The exact health check of a census's candidates.
 struct Exact<'a, F> {
     assets: usize,
@@ -1493,6 +1456,31 @@ fn in_mix((lo, hi): (f64, f64), c: &[f64], p: &[f64], lt: &[f64], support: &[usi
     }
 }
 
+/// The range of mixes at the reference `(P, LT)` of the accounts whose mix at the index
+/// `(P0, LT0)` is in `range` (a support `[i, k]` of two assets). The odds `w / (1 - w)` of
+/// a mix are `c_i P_i LT_i / (c_k P_k LT_k)`, so they scale by the same `rho = (P_i LT_i /
+/// (P0_i LT0_i)) / (P_k LT_k / (P0_k LT0_k))` for every account: `w' = w rho / (w rho + 1 -
+/// w)`, increasing in `w`. Its few roundings are far inside the census's widening.
+fn remix(
+    (lo, hi): (f64, f64),
+    support: &[usize],
+    (p0, lt0): (&[f64], &[f64]),
+    (p, lt): (&[f64], &[f64]),
+) -> (f64, f64) {
+    let &[i, k] = support else {
+        return (lo, hi);
+    };
+    let rho = (p[i] * lt[i] / (p0[i] * lt0[i])) / (p[k] * lt[k] / (p0[k] * lt0[k]));
+    let at = |w: f64| {
+        if w >= 1.0 {
+            1.0
+        } else {
+            w * rho / (w * rho + (1.0 - w))
+        }
+    };
+    (at(lo), at(hi))
+}
+
 /// Rule 3's seized asset for holdings `c` at prices `p` ([`seized_asset`]), or `c.len()`
 /// without collateral.
 fn largest(c: &[f64], p: &[f64]) -> usize {
@@ -1540,6 +1528,36 @@ mod tests {
     /// shrinking gate threshold takes sure accounts in exact `(H, account)` order, never
     /// skips one the threshold still admits, and `any_sure` offers every sure account
     /// below its bound.
+    /// An account whose mix at the index prices is in a range has its mix at other prices
+    /// and thresholds in the range's image by `remix`, to far inside the census's widening.
+    #[test]
+    fn remix_maps_the_mix_ranges() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let support = [0, 2];
+        let mix = |c: &[f64], p: &[f64], lt: &[f64]| {
+            let (x, y) = terms(c, p, lt, &support);
+            x / (x + y)
+        };
+        for _ in 0..10_000 {
+            let mut draw = |r: std::ops::Range<f64>| [0, 1, 2].map(|_| rng.random_range(r.clone()));
+            let (c, p0, p) = (draw(0.0..1e3), draw(1.0..1e4), draw(1.0..1e4));
+            let (lt0, lt) = (draw(0.1..0.95), draw(0.1..0.95));
+            let w0 = mix(&c, &p0, &lt0);
+            let range = (0..MIXES)
+                .map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+                .find(|&range| in_mix(range, &c, &p0, &lt0, &support))
+                .expect("a range");
+            assert!(range.0 - 1e-12 <= w0 && w0 <= range.1 + 1e-12);
+            let (lo, hi) = remix(range, &support, (&p0, &lt0), (&p, &lt));
+            let w = mix(&c, &p, &lt);
+            assert!(
+                lo - 1e-12 <= w && w <= hi + 1e-12,
+                "{w} not in [{lo}, {hi}]"
+            );
+        }
+    }
+
     #[test]
     fn census_and_walk_agree_with_brute_force() {
         use rand::{RngExt, SeedableRng};

@@ -1,0 +1,71 @@
+//! What step 0 of a path computes, kept for the next path that starts from the same state
+//! (every path of a scenario does): the pruned scan's index and the step's outcome.
+
+use crate::screen::Screen;
+
+/// Step 0's outcome on an initial state: the least health factor and the book's totals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Initial {
+    /// The least `H_j(0)` over accounts with debt (`+inf` without any).
+    pub(crate) min_health: f64,
+    /// `sum_j D_j(0)`.
+    pub(crate) debt: f64,
+    /// `sum_j V_j(0)`.
+    pub(crate) collateral: f64,
+    /// The book's borrowing power at step 0.
+    pub(crate) borrowing_power: f64,
+    /// Whether some account starts with `D_j > V_j`.
+    pub(crate) insolvent: bool,
+}
+
+/// What step 0 starts from: the book (`debt`, asset-major `coll`), the prices and the
+/// policy's `ltv` and `lt`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    pub(crate) debt: &'a [f64],
+    pub(crate) coll: &'a [f64],
+    pub(crate) p: &'a [f64],
+    pub(crate) ltv: &'a [f64],
+    pub(crate) lt: &'a [f64],
+}
+
+impl Inputs<'_> {
+    fn parts(&self) -> [&[f64]; 5] {
+        [self.debt, self.coll, self.p, self.ltv, self.lt]
+    }
+}
+
+/// The index built at a path's first step and that step's outcome, kept with the inputs
+/// they were computed from.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Start {
+    inputs: [Vec<f64>; 5],
+    screen: Option<Screen>,
+    initial: Option<Initial>,
+}
+
+impl Start {
+    /// The kept index of every account with debt (as [`Screen::rebuild`] makes it) and the
+    /// kept outcome, if any, when they were computed from `inputs`, bit for bit.
+    pub(crate) fn kept(&self, inputs: Inputs) -> Option<(&Screen, Option<Initial>)> {
+        let same = |x: &[f64], y: &[f64]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        let screen = self.screen.as_ref()?;
+        let mut pairs = self.inputs.iter().zip(inputs.parts());
+        pairs
+            .all(|(kept, x)| same(kept, x))
+            .then_some((screen, self.initial))
+    }
+
+    /// Keeps `screen`, the index made from `inputs`, and `initial`, step 0's outcome on
+    /// them (`None`: not to be reused).
+    pub(crate) fn keep(&mut self, screen: &Screen, inputs: Inputs, initial: Option<Initial>) {
+        for (kept, x) in self.inputs.iter_mut().zip(inputs.parts()) {
+            kept.clear();
+            kept.extend_from_slice(x);
+        }
+        self.screen = Some(screen.clone());
+        self.initial = initial;
+    }
+}
