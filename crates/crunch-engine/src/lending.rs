@@ -465,7 +465,9 @@ pub fn simulate_path(
             }
         } else {
             for (k, members) in members.iter_mut().enumerate() {
-                if members.is_empty() && scan == ScanMode::Exhaustive {
+                // No walk for an asset that no liquidatable account may have as its seized one.
+                let none_sure = scan == ScanMode::Exhaustive || !screen.may_seize(k);
+                if members.is_empty() && none_sure {
                     continue;
                 }
                 if outage || chains.is_some_and(|c| c.seizure_halted(k, t)) {

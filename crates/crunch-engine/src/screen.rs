@@ -1141,6 +1141,16 @@ impl Screen {
         }
     }
 
+    /// Whether some sure account of the last census may have asset `k` as its seized
+    /// asset: one of its holdings of `k` is not zero.
+    pub(crate) fn may_seize(&self, k: usize) -> bool {
+        let a = self.assets;
+        self.groups.iter().any(|g| {
+            let sure = g.zero < g.sure || g.dirty_zero < g.dirty_sure;
+            sure && (g.floors.largest_share(k, a) > 0.0 || g.dirty_share[k] > 0.0)
+        })
+    }
+
     /// Starts a walk of asset `k`'s accounts over the sure regions of the last census (a
     /// cursor for each region that may hold one), at prices `p`.
     pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
@@ -1246,7 +1256,17 @@ impl Screen {
             }
             let from = match cursor.next {
                 UNKNOWN => cursor.from,
-                next => next,
+                next => {
+                    // The candidate found at a higher threshold usually passes at this one:
+                    // then it stays, with its bound and place.
+                    let group = &groups[cursor.group as usize];
+                    let (part, e) = group.at(cursor.dirty, next);
+                    if part.passes(e, a, &quick(cursor.share), &pass) {
+                        cursor.hi = hi;
+                        return Some((cursor.bound, c));
+                    }
+                    next + 1
+                }
             };
             if !search(cursor, from) {
                 active.remove(0); // Exhausted for the rest of the walk.
