@@ -79,6 +79,12 @@ const TINY: f64 = 1e-250;
 /// dirty entries are merged into the sorted ones, keys unchanged.
 const REBUILD_FACTOR: usize = 2;
 
+/// [`REBUILD_FACTOR`] for the groups with two assets in their support: their bound loosens
+/// as the two prices drift apart, which also makes the walks take their accounts long
+/// before their turn, work the waste does not count (measured on B1: about 2 % of its time
+/// against the same factor as the others).
+const REBUILD_FACTOR_MIXED: usize = 1;
+
 /// Groups of accounts with two assets in their support are split by the mix `w`, the
 /// first asset's share of the key's numerator, into this many ranges of equal width: `H /
 /// K = w r_1 + (1 - w) r_2` (`r_i` the price-and-threshold ratios), so a narrow range of
@@ -1025,7 +1031,11 @@ impl Screen {
         // Re-sorts first.
         for g in 0..self.groups.len() {
             let group = &self.groups[g];
-            if group.waste > REBUILD_FACTOR * group.live.max(16) {
+            let factor = match group.mix {
+                Some(_) => REBUILD_FACTOR_MIXED,
+                None => REBUILD_FACTOR,
+            };
+            if group.waste > factor * group.live.max(16) {
                 if 2 * group.loose > group.waste {
                     self.sort(g, Some((p, lt)));
                 } else {
