@@ -128,6 +128,7 @@ clone_reusing!(
         reference,
         reference_lt,
         main,
+        spare,
         floors,
         dirty,
         order,
@@ -157,7 +158,6 @@ clone_reusing!(
         cursors,
         active,
         walk_asset,
-        spare,
         by_key,
         support,
         holding
@@ -211,6 +211,16 @@ impl Entries {
 
     /// Resizes to `n` entries (`a` assets), the new ones zeros.
     fn resize(&mut self, n: usize, a: usize) {
+        // Room for an eighth more when it must grow, not twice: a group's size varies
+        // from path to path, and doubling buffers would raise the memory with the paths.
+        if n > self.key.capacity() {
+            let room = n + n / 8;
+            self.key.reserve_exact(room - self.key.len());
+            self.account.reserve_exact(room - self.account.len());
+            self.debt.reserve_exact(room - self.debt.len());
+            self.coll.reserve_exact(room * a - self.coll.len());
+            self.share.reserve_exact(room * a - self.share.len());
+        }
         self.key.resize(n, 0.0);
         self.account.resize(n, 0);
         self.debt.resize(n, 0.0);
@@ -509,6 +519,18 @@ impl Floors {
     }
 }
 
+/// A re-sort's buffer: a copy of the index has its own, empty.
+#[derive(Debug, Default)]
+struct Spare(Entries);
+
+impl Clone for Spare {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+
+    fn clone_from(&mut self, _: &Self) {}
+}
+
 /// Accounts with one support.
 #[derive(Debug)]
 struct Group {
@@ -529,6 +551,9 @@ struct Group {
     reference_lt: Vec<f64>,
     /// Entries sorted by key.
     main: Entries,
+    /// The buffer a re-sort writes the sorted entries to, then swaps with `main`: the
+    /// group's own, so that no group takes over a larger group's buffer.
+    spare: Spare,
     /// `main`'s seizure floors and live counts.
     floors: Floors,
     /// Entries added since the last sort, in the order they came (stale ones included).
@@ -584,6 +609,7 @@ impl Group {
             reference: p.to_vec(),
             reference_lt: lt.to_vec(),
             main: Entries::default(),
+            spare: Spare::default(),
             floors: Floors::default(),
             dirty: Entries::default(),
             order: Vec::new(),
@@ -748,9 +774,7 @@ pub(crate) struct Screen {
     /// The cursors not yet exhausted, by the bound of their next candidate.
     active: Vec<u32>,
     walk_asset: usize,
-    /// Buffers of a re-sort: the sorted entries (swapped with the group's) and the keys
-    /// with the entries' places.
-    spare: Entries,
+    /// The keys with the entries' places, a re-sort's buffer.
     by_key: Vec<(u64, u32)>,
     support: Vec<usize>,
     holding: Vec<f64>,
@@ -768,7 +792,6 @@ impl Screen {
             cursors: Vec::new(),
             active: Vec::new(),
             walk_asset: 0,
-            spare: Entries::default(),
             by_key: Vec::new(),
             support: Vec::with_capacity(assets),
             holding: vec![0.0; assets],
@@ -790,6 +813,14 @@ impl Screen {
         }
         for g in 0..self.groups.len() {
             self.sort(g, Some((p, lt)));
+        }
+        // Every member went through the dirty entries: their buffers are let go, not kept
+        // at the size of the whole group. The re-sort buffer gets that size at once, so a
+        // run's memory does not rise when a later path first re-sorts the group.
+        let a = self.assets;
+        for g in &mut self.groups {
+            (g.dirty, g.order, g.incoming) = Default::default();
+            g.spare.0.resize(g.live, a);
         }
     }
 
@@ -937,7 +968,7 @@ impl Screen {
             group.settle();
             let dirty = &group.dirty;
             by_key.extend(group.order.iter().map(|&(k, e)| (k, base + e)));
-            let (main, spare) = (&group.main, &mut self.spare);
+            let (main, spare) = (&group.main, &mut group.spare.0);
             spare.resize(group.live, a);
             let mut out = 0;
             let mut next = by_key.iter().peekable();
@@ -959,7 +990,7 @@ impl Screen {
             }
             debug_assert_eq!(out, group.live);
         }
-        let spare = &mut self.spare;
+        let spare = &mut group.spare.0;
         if rebase.is_some() {
             spare.resize(by_key.len(), a);
             for (s, &(_, x)) in by_key.iter().enumerate() {
