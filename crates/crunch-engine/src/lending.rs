@@ -465,9 +465,10 @@ pub fn simulate_path(
             }
         } else {
             for (k, members) in members.iter_mut().enumerate() {
-                // No walk for an asset that no liquidatable account may have as its seized one.
-                let none_sure = scan == ScanMode::Exhaustive || !screen.may_seize(k);
-                if members.is_empty() && none_sure {
+                // The pruned scan's walk of the sure accounts of this asset starts here; an
+                // asset with no liquidatable account to take has no walk.
+                let sure = scan == ScanMode::Pruned && screen.start_walk(k, p);
+                if members.is_empty() && !sure {
                     continue;
                 }
                 if outage || chains.is_some_and(|c| c.seizure_halted(k, t)) {
@@ -1077,7 +1078,8 @@ impl AssetWalk<'_> {
     /// is this one, skipping sure accounts the gate refuses at the current `Q` (they stay
     /// refused for the rest of the step, and a refusal changes nothing). Sure accounts are
     /// checked lazily (exact health at the census's prices and thresholds `lt`) and kept
-    /// in `pending` (worst last) until they come before every unchecked one.
+    /// in `pending` (worst last) until they come before every unchecked one. The screen's
+    /// walk of this asset has been started ([`Screen::start_walk`]).
     fn lazy(
         &mut self,
         members: &[Member],
@@ -1111,7 +1113,6 @@ impl AssetWalk<'_> {
             debt: hi / (close_factor * (1.0 + bonus)) * (1.0 + 1e-9),
             holding: hi / price[k] * (1.0 + 1e-9),
         };
-        screen.start_walk(k, price);
         pending.clear();
         let mut next = 0;
         let mut hi = self.refusal();

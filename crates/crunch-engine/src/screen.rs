@@ -899,8 +899,7 @@ impl Screen {
         // The mix range holding the account by the same test: the ranges cover `[0, 1]`
         // without overlap (neighbours share their bound's computed value).
         let mix = (support.len() == 2).then(|| {
-            (0..MIXES)
-                .map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+            mix_ranges()
                 .find(|&range| mixed(range))
                 .expect("the mix ranges cover [0, 1]")
         });
@@ -1182,30 +1181,22 @@ impl Screen {
         }
     }
 
-    /// Whether some sure account of the last census may have asset `k` as its seized
-    /// asset: one of its holdings of `k` is not zero.
-    pub(crate) fn may_seize(&self, k: usize) -> bool {
-        let a = self.assets;
-        self.groups.iter().any(|g| {
-            let sure = g.zero < g.sure || g.dirty_zero < g.dirty_sure;
-            sure && (g.floors.largest_share(k, a) > 0.0 || g.dirty_share[k] > 0.0)
-        })
-    }
-
     /// Starts a walk of asset `k`'s accounts over the sure regions of the last census (a
-    /// cursor for each region that may hold one), at prices `p`.
-    pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) {
+    /// cursor for each region that may hold one), at prices `p`; whether there is any.
+    pub(crate) fn start_walk(&mut self, k: usize, p: &[f64]) -> bool {
         self.walk_asset = k;
         self.cursors.clear();
         let a = self.assets;
         for (g, group) in self.groups.iter().enumerate() {
-            let ratio = |i: usize| p[i] / group.reference[i];
-            let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
-            let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
-            // A region none of whose entries can be of asset `k` is left out.
-            let root = group.floors.largest_share(k, a);
+            // The regions and the largest share of `k` in each; one whose entries all hold
+            // no `k` is left out at once (most groups, for an asset few accounts hold).
             let regions = [
-                (false, group.zero, group.sure, root),
+                (
+                    false,
+                    group.zero,
+                    group.sure,
+                    group.floors.largest_share(k, a),
+                ),
                 (
                     true,
                     group.dirty_zero,
@@ -1213,6 +1204,16 @@ impl Screen {
                     group.dirty_share[k],
                 ),
             ];
+            if regions
+                .iter()
+                .all(|&(_, from, end, largest)| from == end || largest == 0.0)
+            {
+                continue;
+            }
+            let ratio = |i: usize| p[i] / group.reference[i];
+            let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
+            let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
+            // A region none of whose entries can be of asset `k` is left out.
             for (dirty, from, end, largest) in regions {
                 if from < end && largest >= share {
                     self.cursors.push(Cursor {
@@ -1230,6 +1231,7 @@ impl Screen {
         }
         self.active.clear();
         self.active.extend(0..self.cursors.len() as u32);
+        !self.cursors.is_empty()
     }
 
     /// The least lower bound of `H` over the walk's next candidates, and the cursor that
@@ -1502,6 +1504,12 @@ fn terms(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> (f64, f64) {
     (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k])
 }
 
+/// The [`MIXES`] ranges `[b / MIXES, (b + 1) / MIXES]` of the mix that split the groups of
+/// two-asset accounts, in order.
+fn mix_ranges() -> impl Iterator<Item = (f64, f64)> {
+    (0..MIXES).map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+}
+
 /// Whether the mix of holdings `c` at prices `p` and thresholds `lt` (for a support of two
 /// assets: the first's share of `sum_i c_i p_i lt_i`, 0 when the sum is 0) is in the range
 /// `[lo, hi)` (`[lo, 1]` for the last), tested by products (no division: this runs for
@@ -1583,12 +1591,6 @@ mod tests {
         }
     }
 
-    /// Brute force, across price moves, liquidation-like updates and re-sorts: every
-    /// account with `H < 1` is either passed on with its exact `H` or in a sure region
-    /// (counted, recorded once), and the minimum is exact where it matters; a walk with a
-    /// shrinking gate threshold takes sure accounts in exact `(H, account)` order, never
-    /// skips one the threshold still admits, and `any_sure` offers every sure account
-    /// below its bound.
     /// An account whose mix at the index prices is in a range has its mix at other prices
     /// and thresholds in the range's image by `remix`, to far inside the census's widening.
     #[test]
@@ -1605,8 +1607,7 @@ mod tests {
             let (c, p0, p) = (draw(0.0..1e3), draw(1.0..1e4), draw(1.0..1e4));
             let (lt0, lt) = (draw(0.1..0.95), draw(0.1..0.95));
             let w0 = mix(&c, &p0, &lt0);
-            let range = (0..MIXES)
-                .map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+            let range = mix_ranges()
                 .find(|&range| in_mix(range, &c, &p0, &lt0, &support))
                 .expect("a range");
             assert!(range.0 - 1e-12 <= w0 && w0 <= range.1 + 1e-12);
@@ -1619,6 +1620,12 @@ mod tests {
         }
     }
 
+    /// Brute force, across price moves, liquidation-like updates and re-sorts: every
+    /// account with `H < 1` is either passed on with its exact `H` or in a sure region
+    /// (counted, recorded once), and the minimum is exact where it matters; a walk with a
+    /// shrinking gate threshold takes sure accounts in exact `(H, account)` order, never
+    /// skips one the threshold still admits, and `any_sure` offers every sure account
+    /// below its bound.
     #[test]
     fn census_and_walk_agree_with_brute_force() {
         use rand::{RngExt, SeedableRng};
