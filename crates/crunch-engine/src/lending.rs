@@ -310,7 +310,7 @@ pub fn simulate_path(
             order.clear();
             let census = screen.scan(debt, coll, o, &requirements.lt, min_health, |j, h, d, c| {
                 order.push(j);
-                intake.take(j, h, d, |i| c[i]);
+                intake.take(j, h, d, |i| c.get(i).copied().unwrap_or(0.0));
             });
             min_health = min_health.min(census.least);
             sure = census.sure;
@@ -618,11 +618,20 @@ pub fn simulate_path(
     // Terminal valuation at the (feedback-adjusted) p[T].
     let p_end = if feedback_on { &*prices } else { raw }.row(raw.steps());
     summary.bad_debt = realised_total;
+    // Every account's `V_j`, asset by asset into `num` (the sum of `collateral_value`, in
+    // the same order, over whole columns).
+    let value = &mut num[..];
+    value.fill(0.0);
+    for (column, &price) in coll.chunks_exact(n.max(1)).zip(p_end) {
+        for (v, &c) in value.iter_mut().zip(column) {
+            *v += c * price;
+        }
+    }
     for j in 0..n {
         let mut insolvent = realised[j];
         if debt[j] > 0.0 {
             let d = owed::at_market(debt, owed, j, p_end);
-            let v = collateral_value(coll, n, a, j, p_end);
+            let v = value[j];
             if d > v {
                 summary.bad_debt += d - v;
                 if let Some(r) = rep.as_mut() {
@@ -1150,7 +1159,7 @@ impl AssetWalk<'_> {
                 }
                 (_, Some((_, c))) => {
                     let (j, health, d, c) = screen.materialize(c, price, lt);
-                    if let Some((seized, held)) = seized_asset(price, |i| c[i])
+                    if let Some((seized, held)) = seized_asset(&price[..c.len()], |i| c[i])
                         && seized == k
                     {
                         let plan = Planned::new(held, d, close_factor, bonus);

@@ -16,7 +16,8 @@ pub struct Scratch {
     /// `owed[i * N + j]`: quantity of asset `i` owed by account `j` (empty unless the book
     /// has multi-asset debt; `debt[j]` is then its value at the protocol's prices).
     pub(crate) owed: Vec<f64>,
-    /// Health-factor numerator `sum_i c[j][i] p[t][i] lt_i` of the current step.
+    /// Health-factor numerator `sum_i c[j][i] p[t][i] lt_i` of the current step (after
+    /// the last step: the collateral value `V_j` of the terminal valuation).
     pub(crate) num: Vec<f64>,
     /// Health factor of the current step (valid where `debt > 0`).
     pub(crate) health: Vec<f64>,
@@ -93,7 +94,7 @@ impl Scratch {
             feedback: vec![1.0; a],
             prices: PricePath::new(steps, a),
             requirements: Requirements::zeroed(a),
-            screen: Screen::new(n, a),
+            screen: Screen::new(n),
             start: Start::default(),
             acted: Vec::new(),
             oracle: vec![0.0; a],

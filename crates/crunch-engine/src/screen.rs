@@ -33,9 +33,10 @@
 //! - the *band*, up to `K < tau / (m (1 - MARGIN))`, checked;
 //! - the rest, `H >= tau`, skipped.
 //!
-//! Each entry carries a copy of the account's debt and collateral, so the exact health of
-//! an account is computed from contiguous memory with the same operations, in the same
-//! order, as the full pass ([`crate::lending`]): the results are bit-identical.
+//! Each entry carries a copy of the account's debt and collateral (of the assets up to the
+//! last one any account holds: USDC, never collateral in B1, is left out), so the exact
+//! health of an account is computed from contiguous memory with the same operations, in
+//! the same order, as the full pass ([`crate::lending`]): the results are bit-identical.
 //!
 //! A liquidation walk of one asset takes the sure accounts lazily, in key order: the next
 //! unchecked entry of a group has `H >= m K (1 - MARGIN)`, so an account whose health is
@@ -47,7 +48,10 @@
 //! `O(log n)`. The tree also keeps each asset's largest *share* `c_k P_k / max_i c_i P_i`,
 //! which bounds how far prices must have moved for an account of a group with another
 //! tag to have `k` as its seized asset, so a walk skips the other tags' groups but for
-//! their near ties (while prices stay near the index prices).
+//! their near ties (while prices stay near the index prices). The bounds of a leaf are
+//! those of the entries live when the tree was built; a leaf that a search finds has no
+//! passing entry is recomputed from the live ones (the accounts liquidated since, whose
+//! small seizures kept it open, are gone from it).
 //!
 //! An account changed by a liquidation gets an entry in its group's `dirty` list (its old
 //! dirty entry is rewritten in place when it stays in the group; a sorted one is marked
@@ -89,7 +93,7 @@ const REBUILD_FACTOR_MIXED: usize = 1;
 /// first asset's share of the key's numerator, into this many ranges of equal width: `H /
 /// K = w r_1 + (1 - w) r_2` (`r_i` the price-and-threshold ratios), so a narrow range of
 /// `w` bounds it much closer than `min(r_1, r_2)` and `max(r_1, r_2)` do.
-const MIXES: usize = 6;
+const MIXES: usize = 8;
 
 /// No group (the account has no debt).
 const NONE: u32 = u32::MAX;
@@ -159,6 +163,7 @@ clone_reusing!(
         active,
         walk_asset,
         by_key,
+        run,
         support,
         holding
     ]
@@ -193,9 +198,12 @@ impl Entries {
         self.key.push(key);
         self.account.push(account);
         self.debt.push(debt);
-        self.coll.extend_from_slice(coll);
-        let at = self.share.len();
-        self.share.resize(at + coll.len(), 0.0);
+        // Element by element: `extend_from_slice` of a few values is a library call.
+        for &c in coll {
+            self.coll.push(c);
+            self.share.push(0.0);
+        }
+        let at = self.share.len() - coll.len();
         shares(coll, reference, &mut self.share[at..]);
     }
 
@@ -205,7 +213,9 @@ impl Entries {
         let a = coll.len();
         self.key[e] = key;
         self.debt[e] = debt;
-        self.coll[e * a..(e + 1) * a].copy_from_slice(coll);
+        for (x, &c) in self.coll[e * a..(e + 1) * a].iter_mut().zip(coll) {
+            *x = c;
+        }
         shares(coll, reference, &mut self.share[e * a..(e + 1) * a]);
     }
 
@@ -440,13 +450,27 @@ impl Floors {
         sum
     }
 
+    /// Recomputes bucket `b`'s leaf from `main`'s live entries, and its ancestors: the
+    /// bounds no longer cover the entries that became stale since.
+    fn refresh(&mut self, b: usize, main: &Entries, a: usize) {
+        self.leaf(b, main, a);
+        let mut node = (self.size + b) / 2;
+        while node >= 1 {
+            self.pull(node, a);
+            node /= 2;
+        }
+    }
+
     /// The first live slot of `main` in `from..end` that passes `quick` and `pass(least
     /// debt, least holdings, largest holdings)` ([`Entries::passes`]), a monotone test: a
     /// node passes whenever one of its entries does.
     /// The search climbs from `from`'s bucket to the subtrees on its right, so a slot near
-    /// `from` costs a few nodes.
+    /// `from` costs a few nodes. A bucket whose leaf passes but none of whose entries does
+    /// is refreshed ([`Floors::refresh`]): its leaf's bounds usually still cover accounts
+    /// liquidated since the tree was built (they passed the gate: their seizures are
+    /// small), which would draw every later search into the bucket.
     fn find(
-        &self,
+        &mut self,
         from: usize,
         end: usize,
         main: &Entries,
@@ -454,9 +478,9 @@ impl Floors {
         quick: &Quick,
         pass: &impl Fn(f64, &[f64], &[f64]) -> bool,
     ) -> Option<usize> {
-        let passes = |node: usize| {
-            let x = &self.nodes[node * stride(a)..(node + 1) * stride(a)];
-            self.live[node] > 0
+        let passes = |floors: &Self, node: usize| {
+            let x = &floors.nodes[node * stride(a)..(node + 1) * stride(a)];
+            floors.live[node] > 0
                 && quick.admits(x[0], x[1 + quick.k], x[1 + 2 * a + quick.k])
                 && pass(x[0], &x[1..1 + a], &x[1 + a..1 + 2 * a])
         };
@@ -489,7 +513,7 @@ impl Floors {
             if (node * width - self.size) * BUCKET >= end {
                 return None;
             }
-            if !passes(node) {
+            if !passes(self, node) {
                 continue;
             }
             // Its first passing entry, if any (a node may pass while none of its entries
@@ -500,15 +524,20 @@ impl Floors {
             while top > 0 {
                 top -= 1;
                 let x = stack[top];
-                if x != node && !passes(x) {
+                if x != node && !passes(self, x) {
                     continue;
                 }
                 if x >= self.size {
                     let b = x - self.size;
                     match in_bucket(b, b * BUCKET) {
                         (Some(e), _) => return Some(e),
-                        (None, false) => return None,
-                        (None, true) => continue,
+                        (None, more) => {
+                            self.refresh(b, main, a);
+                            if !more {
+                                return None;
+                            }
+                            continue;
+                        }
                     }
                 }
                 stack[top] = 2 * x + 1;
@@ -539,10 +568,10 @@ struct Group {
     tag: usize,
     /// Assets held with `lt != 0`.
     support: Vec<usize>,
-    /// With two assets in the support, the range `[lo, hi]` of the members' mix at the
-    /// index prices and thresholds ([`Screen::index_prices`]): it changes only when the
-    /// holdings do, not at a re-base ([`MIXES`]).
-    mix: Option<(f64, f64)>,
+    /// With two assets in the support, the range of the members' mix at the index prices
+    /// and thresholds ([`Screen::index_prices`]), by its number ([`mix_range`]): it changes
+    /// only when the holdings do, not at a re-base ([`MIXES`]).
+    mix: Option<usize>,
     /// The range `mix` at the reference prices and thresholds ([`remix`]).
     reference_mix: Option<(f64, f64)>,
     /// Prices the keys were computed at (every asset).
@@ -591,21 +620,22 @@ struct Group {
 }
 
 impl Group {
-    /// An empty group of support `support`, tag `tag` and mix range `mix` (at the index
-    /// prices and thresholds `index`), its reference prices `p` and thresholds `lt`.
+    /// An empty group of support `support`, tag `tag` and mix range number `mix` (at the
+    /// index prices and thresholds `index`), its reference prices `p` and thresholds `lt`,
+    /// for entries of `assets` assets.
     fn new(
         tag: usize,
         support: &[usize],
-        mix: Option<(f64, f64)>,
+        mix: Option<usize>,
         index: (&[f64], &[f64]),
-        p: &[f64],
-        lt: &[f64],
+        (p, lt): (&[f64], &[f64]),
+        assets: usize,
     ) -> Self {
         Self {
             tag,
             support: support.to_vec(),
             mix,
-            reference_mix: mix.map(|range| remix(range, support, index, (p, lt))),
+            reference_mix: mix.map(|b| remix(mix_range(b), support, index, (p, lt))),
             reference: p.to_vec(),
             reference_lt: lt.to_vec(),
             main: Entries::default(),
@@ -615,7 +645,7 @@ impl Group {
             order: Vec::new(),
             incoming: Vec::new(),
             leaving: Vec::new(),
-            dirty_share: vec![0.0; p.len()],
+            dirty_share: vec![0.0; assets],
             live: 0,
             waste: 0,
             loose: 0,
@@ -687,18 +717,18 @@ impl Group {
         self.order.retain(|x| !left(x));
         let mut left = gone();
         self.incoming.retain(|x| !left(x));
+        // The merge, from the back: the pairs of `order` after each incoming one's place
+        // move up by one block copy (no pair comes twice).
         let (order, incoming) = (&mut self.order, &self.incoming);
         let (mut i, mut j) = (order.len(), incoming.len());
         order.resize(i + j, (0, 0));
         while j > 0 {
-            let w = i + j - 1;
-            if i > 0 && packed(order[i - 1]) > packed(incoming[j - 1]) {
-                order[w] = order[i - 1];
-                i -= 1;
-            } else {
-                order[w] = incoming[j - 1];
-                j -= 1;
-            }
+            let x = incoming[j - 1];
+            let at = order[..i].partition_point(|&y| packed(y) < packed(x));
+            order.copy_within(at..i, at + j);
+            order[at + j - 1] = x;
+            i = at;
+            j -= 1;
         }
         self.incoming.clear();
         self.leaving.clear();
@@ -711,18 +741,41 @@ fn packed((key, slot): (u64, u32)) -> u128 {
     (u128::from(key) << 32) | u128::from(slot)
 }
 
-/// Where an account's live entry is.
+/// Where an account's live entry is: its group, and its slot of `main`, or of `dirty`
+/// with the top bit set (eight bytes: one is read at every update).
 #[derive(Debug, Clone, Copy)]
 struct Loc {
     group: u32,
-    dirty: bool,
-    slot: u32,
+    place: u32,
+}
+
+/// The top bit of [`Loc::place`]: a slot of `dirty`.
+const DIRTY: u32 = 1 << 31;
+
+impl Loc {
+    /// Slot `slot` of group `group`'s `dirty` entries, or else of its `main` ones.
+    fn new(group: usize, dirty: bool, slot: usize) -> Self {
+        debug_assert!(slot < DIRTY as usize);
+        Self {
+            group: group as u32,
+            place: slot as u32 | if dirty { DIRTY } else { 0 },
+        }
+    }
+
+    /// Whether the slot is one of `dirty`.
+    fn dirty(self) -> bool {
+        self.place & DIRTY != 0
+    }
+
+    /// The slot, of `main` or of `dirty`.
+    fn slot(self) -> u32 {
+        self.place & !DIRTY
+    }
 }
 
 const NOWHERE: Loc = Loc {
     group: NONE,
-    dirty: false,
-    slot: 0,
+    place: 0,
 };
 
 /// A walk's position in one region (sorted or dirty) of a group's sure accounts.
@@ -760,6 +813,10 @@ pub(crate) struct Census {
 /// The candidate index of one path's simulation (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct Screen {
+    /// The assets the index holds for each entry: the first `assets` of the market's, up
+    /// to the last one any account held at the last full re-index. The rest hold no
+    /// collateral, and no collateral is added in a run the index serves (a liquidation
+    /// only takes some), so they stay at zero.
     assets: usize,
     /// The liquidation thresholds at the last full re-index: which of them are zero (the
     /// supports), and with `index_prices` the mixes and tags that split the groups.
@@ -776,15 +833,17 @@ pub(crate) struct Screen {
     walk_asset: usize,
     /// The keys with the entries' places, a re-sort's buffer.
     by_key: Vec<(u64, u32)>,
+    /// The second run of a re-base's keys ([`merge_runs`]).
+    run: Vec<(u64, u32)>,
     support: Vec<usize>,
     holding: Vec<f64>,
 }
 
 impl Screen {
-    /// An empty index for `n` accounts over `assets` assets.
-    pub(crate) fn new(n: usize, assets: usize) -> Self {
+    /// An empty index for `n` accounts.
+    pub(crate) fn new(n: usize) -> Self {
         Self {
-            assets,
+            assets: 0,
             lt: Vec::new(),
             index_prices: Vec::new(),
             groups: Vec::new(),
@@ -793,8 +852,9 @@ impl Screen {
             active: Vec::new(),
             walk_asset: 0,
             by_key: Vec::new(),
-            support: Vec::with_capacity(assets),
-            holding: vec![0.0; assets],
+            run: Vec::new(),
+            support: Vec::new(),
+            holding: Vec::new(),
         }
     }
 
@@ -802,6 +862,11 @@ impl Screen {
     /// asset-major (`coll[i * n + j]`).
     pub(crate) fn rebuild(&mut self, debt: &[f64], coll: &[f64], p: &[f64], lt: &[f64]) {
         let n = debt.len();
+        let held = |i: usize| coll[i * n..(i + 1) * n].iter().any(|&c| c > 0.0);
+        // At least one (a book without collateral still has entries, each of one zero).
+        let last = (0..p.len()).rposition(held).unwrap_or(0);
+        self.assets = (last + 1).min(p.len());
+        self.holding.resize(self.assets, 0.0);
         self.lt.clear();
         self.lt.extend_from_slice(lt);
         self.index_prices.clear();
@@ -832,6 +897,7 @@ impl Screen {
         let n = debt.len();
         let old = self.loc[j];
         let d = debt[j];
+        debug_assert!((self.assets..p.len()).all(|i| coll[i * n + j] == 0.0));
         let target = (d > 0.0).then(|| {
             for (i, h) in self.holding.iter_mut().enumerate() {
                 *h = coll[i * n + j];
@@ -840,25 +906,25 @@ impl Screen {
         });
         if old.group != NONE {
             let g = &mut self.groups[old.group as usize];
-            let slot = old.slot as usize;
-            if old.dirty && target == Some(old.group as usize) {
+            let slot = old.slot() as usize;
+            if old.dirty() && target == Some(old.group as usize) {
                 let before = g.dirty.key[slot].to_bits();
                 let k = key(&self.holding, d, &g.reference, &g.reference_lt, &g.support);
                 g.dirty.set_from(slot, k, d, &self.holding, &g.reference);
                 if k.to_bits() != before {
-                    g.leaving.push((before, old.slot));
-                    g.arrived(k, old.slot);
+                    g.leaving.push((before, old.slot()));
+                    g.arrived(k, old.slot());
                 } else {
-                    g.widen(old.slot); // Same place in `order`.
+                    g.widen(old.slot()); // Same place in `order`.
                 }
                 return;
             }
-            if old.dirty {
+            if old.dirty() {
                 g.dirty.account[slot] = STALE;
-                g.leaving.push((g.dirty.key[slot].to_bits(), old.slot));
+                g.leaving.push((g.dirty.key[slot].to_bits(), old.slot()));
             } else {
-                g.main.account[old.slot as usize] = STALE;
-                g.floors.kill(old.slot as usize);
+                g.main.account[slot] = STALE;
+                g.floors.kill(slot);
             }
             g.live -= 1;
             self.loc[j] = NOWHERE;
@@ -880,13 +946,13 @@ impl Screen {
         let index = (&self.index_prices[..], &self.lt[..]);
         let tag = largest(holding, index.0);
         let support = &self.support;
-        let mixed = |range| in_mix(range, holding, index.0, index.1, support);
+        let mix = (support.len() == 2).then(|| mix_bin(holding, index.0, index.1, support));
         // The supports compared element by element: a slice comparison is a library call.
         let fits = |g: &Group| {
             g.tag == tag
+                && g.mix == mix
                 && g.support.len() == support.len()
                 && g.support.iter().zip(support).all(|(x, y)| x == y)
-                && g.mix.is_none_or(mixed)
         };
         if let Some(g) = self.groups.get(hint as usize)
             && fits(g)
@@ -896,15 +962,8 @@ impl Screen {
         if let Some(g) = self.groups.iter().position(fits) {
             return g;
         }
-        // The mix range holding the account by the same test: the ranges cover `[0, 1]`
-        // without overlap (neighbours share their bound's computed value).
-        let mix = (support.len() == 2).then(|| {
-            mix_ranges()
-                .find(|&range| mixed(range))
-                .expect("the mix ranges cover [0, 1]")
-        });
         self.groups
-            .push(Group::new(tag, support, mix, index, p, lt));
+            .push(Group::new(tag, support, mix, index, (p, lt), self.assets));
         self.groups.len() - 1
     }
 
@@ -920,11 +979,7 @@ impl Screen {
             &group.support,
         );
         let slot = group.dirty.len() as u32;
-        self.loc[j] = Loc {
-            group: g as u32,
-            dirty: true,
-            slot,
-        };
+        self.loc[j] = Loc::new(g, true, slot as usize);
         group
             .dirty
             .push(key, j as u32, d, &self.holding, &group.reference);
@@ -944,27 +999,50 @@ impl Screen {
             let index = (&self.index_prices[..], &self.lt[..]);
             group.reference_mix = group
                 .mix
-                .map(|range| remix(range, &group.support, index, (p, lt)));
+                .map(|b| remix(mix_range(b), &group.support, index, (p, lt)));
         }
         // The live entries in key order, as places: a slot of `main`, or `base` plus a slot
         // of `dirty`. Keys are never negative, so their bits sort as they do.
         let by_key = &mut self.by_key;
         by_key.clear();
         let base = group.main.len() as u32;
+        group.settle();
         if let Some((p, lt)) = rebase {
-            // Every live entry with its key at the new reference (its group is the same).
-            for (offset, part) in [(0, &group.main), (base, &group.dirty)] {
-                for e in (0..part.len()).filter(|&e| part.account[e] != STALE) {
-                    let c = &part.coll[e * a..(e + 1) * a];
-                    let k = key(c, part.debt[e], p, lt, &group.support);
-                    by_key.push((k.to_bits(), offset + e as u32));
-                }
+            // Every live entry with its key at the new reference (its group is the same),
+            // `main`'s and then `order`'s, each in the order of the old keys: the new keys
+            // come in two runs that are each nearly sorted (the keys move by the same factor
+            // but for the spread of the group's mixes): each is sorted by insertion, then
+            // the two are merged.
+            let main = &group.main;
+            for e in (0..main.len()).filter(|&e| main.account[e] != STALE) {
+                let k = key(
+                    &main.coll[e * a..(e + 1) * a],
+                    main.debt[e],
+                    p,
+                    lt,
+                    &group.support,
+                );
+                by_key.push((k.to_bits(), e as u32));
             }
-            by_key.sort_unstable_by_key(|x| x.0);
+            let dirty = &group.dirty;
+            for &(_, e) in &group.order {
+                let e = e as usize;
+                let k = key(
+                    &dirty.coll[e * a..(e + 1) * a],
+                    dirty.debt[e],
+                    p,
+                    lt,
+                    &group.support,
+                );
+                by_key.push((k.to_bits(), base + e as u32));
+            }
+            let split = by_key.len() - group.order.len();
+            insertion_sort(&mut by_key[..split]);
+            insertion_sort(&mut by_key[split..]);
+            merge_runs(by_key, split, &mut self.run);
         } else {
             // The live entries of `main` and `order` are in key order: merge the two
             // sequences in one pass (`main`'s first among equal keys).
-            group.settle();
             let dirty = &group.dirty;
             by_key.extend(group.order.iter().map(|&(k, e)| (k, base + e)));
             let (main, spare) = (&group.main, &mut group.spare.0);
@@ -1007,11 +1085,7 @@ impl Screen {
         std::mem::swap(&mut group.main, spare);
         let len = group.main.len();
         for (slot, &j) in group.main.account.iter().enumerate() {
-            self.loc[j as usize] = Loc {
-                group: g as u32,
-                dirty: false,
-                slot: slot as u32,
-            };
+            self.loc[j as usize] = Loc::new(g, false, slot);
         }
         group.floors.build(&group.main, a);
         group.zeros = group.main.key.partition_point(|&k| k <= 0.0);
@@ -1030,8 +1104,8 @@ impl Screen {
     /// health `min_health`: computes `H_j = num / D` with the full pass's operations for
     /// every account that may have `H < max(min_health, 1)` (and some others), except
     /// the sure ones (see the module documentation). Each checked account with `H < 1` is
-    /// passed to `visit(j, H, D_j, c_j)` (`c_j`: its collateral, one value per asset), in
-    /// no particular order.
+    /// passed to `visit(j, H, D_j, c_j)` (`c_j`: its collateral of the first `c_j.len()`
+    /// assets, the others holding none), in no particular order.
     ///
     /// `debt` and `coll` (asset-major) are the current state, used to re-index every
     /// account when a threshold of `lt` became zero or stopped being zero since the last
@@ -1084,8 +1158,9 @@ impl Screen {
                     // `w r_1 + (1 - w) r_2` is linear in `w`: its extremes over the range
                     // (widened far beyond the roundings of `w`) are at the ends.
                     let (lo, hi) = ((lo - 1e-9).max(0.0), (hi + 1e-9).min(1.0));
-                    let at = |w: f64| w * ratio(i) + (1.0 - w) * ratio(k);
-                    (at(lo).min(at(hi)), at(lo).max(at(hi)))
+                    let (r_i, r_k) = (ratio(i), ratio(k));
+                    let (x, y) = (lo * r_i + (1.0 - lo) * r_k, hi * r_i + (1.0 - hi) * r_k);
+                    (x.min(y), x.max(y))
                 }
                 (support, _) => support
                     .iter()
@@ -1187,6 +1262,9 @@ impl Screen {
         self.walk_asset = k;
         self.cursors.clear();
         let a = self.assets;
+        if k >= a {
+            return false; // No account holds `k`.
+        }
         for (g, group) in self.groups.iter().enumerate() {
             // The regions and the largest share of `k` in each; one whose entries all hold
             // no `k` is left out at once (most groups, for an asset few accounts hold).
@@ -1211,7 +1289,7 @@ impl Screen {
                 continue;
             }
             let ratio = |i: usize| p[i] / group.reference[i];
-            let r = (0..p.len()).map(ratio).fold(f64::INFINITY, f64::min);
+            let r = (0..a).map(ratio).fold(f64::INFINITY, f64::min);
             let share = r / ratio(k) * (1.0 - SHARE_MARGIN);
             // A region none of whose entries can be of asset `k` is left out.
             for (dirty, from, end, largest) in regions {
@@ -1237,7 +1315,8 @@ impl Screen {
     /// The least lower bound of `H` over the walk's next candidates, and the cursor that
     /// holds it (`None` when no candidate is left). A candidate is a sure entry not yet
     /// taken whose subtree may hold an account of the walk's asset (by the shares) and
-    /// passes `seizure(least debt, least holdings, largest holdings) < hi`: `seizure` must
+    /// passes `seizure(least debt, least holdings, largest holdings) < hi` (holdings of the
+    /// first assets, as [`Screen::scan`] passes them on): `seizure` must
     /// bound below the seizure of any account of the walk's asset with at least that debt
     /// and holdings between those bounds (`+inf` when none can be of that asset), and
     /// every seizure `>= hi` must be refused from now to the end of the walk (an entry
@@ -1255,10 +1334,10 @@ impl Screen {
         let pass = |d: f64, low: &[f64], high: &[f64]| seizure(d, low, high) < hi;
         let quick = |share: f64| Quick { k, share, below };
         // The loop over the groups touches only the cursors but for a search.
-        let (groups, cursors, active) = (&self.groups, &mut self.cursors, &mut self.active);
+        let (groups, cursors, active) = (&mut self.groups, &mut self.cursors, &mut self.active);
         // A search of `order`, whose sure region is short, goes entry by entry.
-        let search = |cursor: &mut Cursor, from: usize| {
-            let group = &groups[cursor.group as usize];
+        let search = |groups: &mut [Group], cursor: &mut Cursor, from: usize| {
+            let group = &mut groups[cursor.group as usize];
             let quick = quick(cursor.share);
             let found = if !cursor.dirty {
                 group
@@ -1311,7 +1390,7 @@ impl Screen {
                     next + 1
                 }
             };
-            if !search(cursor, from) {
+            if !search(groups, cursor, from) {
                 active.remove(0); // Exhausted for the rest of the walk.
                 continue;
             }
@@ -1325,7 +1404,8 @@ impl Screen {
     }
 
     /// Takes cursor `c`'s next candidate (found by [`Screen::frontier`]): its account,
-    /// exact `H` at prices `p` and thresholds `lt` (the census's), debt and collateral.
+    /// exact `H` at prices `p` and thresholds `lt` (the census's), debt and collateral (of
+    /// the first assets, as [`Screen::scan`] passes it on).
     pub(crate) fn materialize(
         &mut self,
         c: usize,
@@ -1428,6 +1508,37 @@ impl<F: FnMut(u32, f64, f64, &[f64])> Exact<'_, F> {
     }
 }
 
+/// Sorts `xs` by key (the first of each pair) by insertion: fast on nearly sorted keys.
+fn insertion_sort(xs: &mut [(u64, u32)]) {
+    for i in 1..xs.len() {
+        let x = xs[i];
+        let mut j = i;
+        while j > 0 && xs[j - 1].0 > x.0 {
+            xs[j] = xs[j - 1];
+            j -= 1;
+        }
+        xs[j] = x;
+    }
+}
+
+/// Merges the runs `xs[..split]` and `xs[split..]`, each sorted by key, into one (the first
+/// run's first among equal keys), from the back, with `run` as the buffer of the second.
+fn merge_runs(xs: &mut [(u64, u32)], split: usize, run: &mut Vec<(u64, u32)>) {
+    run.clear();
+    run.extend_from_slice(&xs[split..]);
+    let (mut i, mut j) = (split, run.len());
+    while j > 0 {
+        let w = i + j - 1;
+        if i > 0 && xs[i - 1].0 > run[j - 1].0 {
+            xs[w] = xs[i - 1];
+            i -= 1;
+        } else {
+            xs[w] = run[j - 1];
+            j -= 1;
+        }
+    }
+}
+
 /// `xs.partition_point(pred)` (`pred` true on a prefix), searched outwards from `near`
 /// with steps that double, then by bisection: a few probes when the answer is close.
 fn partition_near<T>(xs: &[T], near: usize, pred: impl Fn(&T) -> bool) -> usize {
@@ -1504,24 +1615,26 @@ fn terms(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> (f64, f64) {
     (c[*i] * p[*i] * lt[*i], c[*k] * p[*k] * lt[*k])
 }
 
-/// The [`MIXES`] ranges `[b / MIXES, (b + 1) / MIXES]` of the mix that split the groups of
-/// two-asset accounts, in order.
-fn mix_ranges() -> impl Iterator<Item = (f64, f64)> {
-    (0..MIXES).map(|b| (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64))
+/// Range `b` of the [`MIXES`] ranges `[b / MIXES, (b + 1) / MIXES]` of the mix that split
+/// the groups of two-asset accounts.
+fn mix_range(b: usize) -> (f64, f64) {
+    (b as f64 / MIXES as f64, (b + 1) as f64 / MIXES as f64)
 }
 
-/// Whether the mix of holdings `c` at prices `p` and thresholds `lt` (for a support of two
-/// assets: the first's share of `sum_i c_i p_i lt_i`, 0 when the sum is 0) is in the range
-/// `[lo, hi)` (`[lo, 1]` for the last), tested by products (no division: this runs for
-/// every candidate group of every update); it may differ from the quotient's test by a
-/// few roundings, far inside the census's widening of the range.
-fn in_mix((lo, hi): (f64, f64), c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> bool {
+/// The range ([`mix_range`]) holding the mix of holdings `c` at prices `p` and thresholds
+/// `lt` (for a support of two assets: the first's share `x / (x + y)` of `sum_i c_i p_i
+/// lt_i`, 0 when the sum is 0): the number of inner bounds `hi` with `x >= hi (x + y)`,
+/// tested by products (no division: this runs at every update); it may differ from the
+/// quotient's test by a few roundings, far inside the census's widening of the range.
+fn mix_bin(c: &[f64], p: &[f64], lt: &[f64], support: &[usize]) -> usize {
     let (x, y) = terms(c, p, lt, support);
     let sum = x + y;
     if sum > 0.0 {
-        lo * sum <= x && (x < hi * sum || hi >= 1.0)
+        (0..MIXES - 1)
+            .filter(|&b| x >= mix_range(b).1 * sum)
+            .count()
     } else {
-        lo <= 0.0
+        0
     }
 }
 
@@ -1550,24 +1663,28 @@ fn remix(
     (at(lo), at(hi))
 }
 
-/// Rule 3's seized asset for holdings `c` at prices `p` ([`seized_asset`]), or `c.len()`
-/// without collateral.
+/// Rule 3's seized asset for holdings `c` of the first `c.len()` assets (the others hold
+/// none) at prices `p` ([`seized_asset`]), or `c.len()` without collateral.
 fn largest(c: &[f64], p: &[f64]) -> usize {
-    seized_asset(p, |i| c[i]).map_or(c.len(), |(k, _)| k)
+    seized_asset(&p[..c.len()], |i| c[i]).map_or(c.len(), |(k, _)| k)
 }
 
-/// `K = H` at prices `p` of an account with collateral `c` (every asset) and debt `d`, or
+/// `K = H` at prices `p` of an account with collateral `c` (of the index's assets) and debt
+/// `d`, or
 /// 0 when a term or the debt is too small for the bound's relative accuracy (or the key is
 /// not finite), so that the account is always checked.
 fn key(c: &[f64], d: f64, p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
-    if d < TINY || support.iter().any(|&i| c[i] * p[i] * lt[i] < TINY) {
+    if d < TINY {
         return 0.0;
     }
+    // The full pass's sum without the zero terms outside the support ([`health`]).
     let mut num = 0.0;
-    for ((&ci, &pi), &lti) in c.iter().zip(p).zip(lt) {
-        if lti != 0.0 {
-            num += ci * pi * lti;
+    for &i in support {
+        let term = c[i] * p[i] * lt[i];
+        if term < TINY {
+            return 0.0;
         }
+        num += term;
     }
     let k = num / d;
     if k.is_finite() { k } else { 0.0 }
@@ -1591,6 +1708,64 @@ mod tests {
         }
     }
 
+    /// Two runs sorted by insertion and merged give the keys in order, the first run's
+    /// pairs first among equal keys.
+    #[test]
+    fn runs_sort_and_merge() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut run = Vec::new();
+        for n in 0..60 {
+            let split = rng.random_range(0..=n);
+            // Few distinct keys, so that ties are common; the slot says which run.
+            let mut xs: Vec<(u64, u32)> = (0..n)
+                .map(|i| (rng.random_range(0..8), u32::from(i >= split)))
+                .collect();
+            let mut want = xs.clone();
+            want.sort_by_key(|x| x.0); // Stable: the first run's pairs first.
+            insertion_sort(&mut xs[..split]);
+            insertion_sort(&mut xs[split..]);
+            merge_runs(&mut xs, split, &mut run);
+            assert_eq!(xs, want, "n {n} split {split}");
+        }
+    }
+
+    /// A refreshed leaf, and every node above it, has the bounds a tree built afresh over
+    /// the live entries has.
+    #[test]
+    fn refresh_gives_the_bounds_of_the_live_entries() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let (n, a) = (300, 2);
+        let reference = [2000.0, 30000.0];
+        let mut main = Entries::default();
+        for j in 0..n {
+            let c = [rng.random_range(0.0..5.0), rng.random_range(0.0..0.3)];
+            main.push(j as f64, j, rng.random_range(1.0..1e4), &c, &reference);
+        }
+        let mut floors = Floors::default();
+        floors.build(&main, a);
+        for _ in 0..100 {
+            let e = rng.random_range(0..n as usize);
+            if main.account[e] != STALE {
+                main.account[e] = STALE;
+                floors.kill(e);
+            }
+        }
+        for b in 0..n as usize / BUCKET + 1 {
+            floors.refresh(b, &main, a);
+        }
+        let mut fresh = Floors::default();
+        fresh.build(&main, a);
+        assert_eq!(floors.nodes, fresh.nodes);
+        assert_eq!(floors.live, fresh.live);
+        assert_ne!(
+            floors.nodes[stride(a)],
+            f64::INFINITY,
+            "the root covers live entries"
+        );
+    }
+
     /// An account whose mix at the index prices is in a range has its mix at other prices
     /// and thresholds in the range's image by `remix`, to far inside the census's widening.
     #[test]
@@ -1607,9 +1782,7 @@ mod tests {
             let (c, p0, p) = (draw(0.0..1e3), draw(1.0..1e4), draw(1.0..1e4));
             let (lt0, lt) = (draw(0.1..0.95), draw(0.1..0.95));
             let w0 = mix(&c, &p0, &lt0);
-            let range = mix_ranges()
-                .find(|&range| in_mix(range, &c, &p0, &lt0, &support))
-                .expect("a range");
+            let range = mix_range(mix_bin(&c, &p0, &lt0, &support));
             assert!(range.0 - 1e-12 <= w0 && w0 <= range.1 + 1e-12);
             let (lo, hi) = remix(range, &support, (&p0, &lt0), (&p, &lt));
             let w = mix(&c, &p, &lt);
@@ -1625,29 +1798,29 @@ mod tests {
     /// (counted, recorded once), and the minimum is exact where it matters; a walk with a
     /// shrinking gate threshold takes sure accounts in exact `(H, account)` order, never
     /// skips one the threshold still admits, and `any_sure` offers every sure account
-    /// below its bound.
+    /// below its bound. The last asset, which no account holds, is left out of the index.
     #[test]
     fn census_and_walk_agree_with_brute_force() {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let (n, a) = (500, 3);
-        let mut lt = vec![0.8, 0.75, 0.0];
+        let (n, a) = (500, 4);
+        let mut lt = vec![0.8, 0.75, 0.0, 0.6];
         let mut debt: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..2000.0)).collect();
         debt[3] = 0.0;
         let mut coll = vec![0.0; n * a];
         for j in 0..n {
-            for i in 0..a {
+            for i in 0..a - 1 {
                 if rng.random_bool(0.6) {
                     coll[i * n + j] = rng.random_range(0.0..2.0);
                 }
             }
         }
-        let mut p = vec![1000.0, 1500.0, 1.0];
-        let mut screen = Screen::new(n, a);
+        let mut p = vec![1000.0, 1500.0, 1.0, 3.0];
+        let mut screen = Screen::new(n);
         screen.rebuild(&debt, &coll, &p, &lt);
         let mut health = vec![0.0; n];
         let mut order = Vec::new();
-        let mut seen = vec![(0.0, vec![0.0; a]); n];
+        let mut seen = vec![(0.0, vec![0.0; a - 1]); n];
         let mut first = vec![u32::MAX; n];
         let mut want_first = vec![u32::MAX; n];
         let mut pending: Vec<(f64, u32)> = Vec::new();
@@ -1655,7 +1828,7 @@ mod tests {
         let (mut sure_total, mut taken_total, mut skipped_total) = (0, 0, 0);
         for step in 0..300u32 {
             if step == 150 {
-                lt = vec![0.7, 0.0, 0.5]; // New zeros: the index is rebuilt.
+                lt = vec![0.7, 0.0, 0.5, 0.6]; // New zeros: the index is rebuilt.
             }
             if step > 200 {
                 lt[0] = 0.5 + 0.3 * (f64::from(step) * 0.7).sin().abs(); // Moving thresholds.
@@ -1679,7 +1852,13 @@ mod tests {
                 }
                 num / debt[j]
             };
-            let copy = |j: usize| (debt[j], (0..a).map(|i| coll[i * n + j]).collect::<Vec<_>>());
+            // The index holds the assets but the last (no account holds it).
+            let copy = |j: usize| {
+                (
+                    debt[j],
+                    (0..a - 1).map(|i| coll[i * n + j]).collect::<Vec<_>>(),
+                )
+            };
             let mut sure = Vec::new();
             for g in &screen.groups {
                 let live = (g.zero..g.sure).map(|e| g.main.account[e]);
@@ -1746,6 +1925,10 @@ mod tests {
             let of_k = |c: &[f64]| c[k] * p[k] > 0.0 && c[k] * p[k] >= held(c);
             let mut hi = rng.random_range(0.0..1500.0);
             let mut taken: Vec<(f64, u32)> = Vec::new();
+            assert!(
+                !screen.start_walk(a - 1, &p),
+                "no account holds the last asset"
+            );
             screen.start_walk(k, &p);
             pending.clear();
             loop {
