@@ -795,6 +795,9 @@ struct Cursor {
     bound: f64,
     /// The refusal threshold `next` was searched with.
     hi: f64,
+    /// The seizure bound of `next` (`seizure(D, c, c)`, [`Screen::frontier`]): it passes a
+    /// lower threshold while this is below it.
+    seizure: f64,
     /// The least share of the walk's asset an account of that asset can have in this
     /// group ([`Floors`]), less [`SHARE_MARGIN`].
     share: f64,
@@ -1302,6 +1305,7 @@ impl Screen {
                         next: UNKNOWN,
                         bound: f64::NEG_INFINITY, // Until the first search.
                         hi: f64::NAN,
+                        seizure: f64::NAN,
                         share,
                     });
                 }
@@ -1356,6 +1360,8 @@ impl Screen {
                     let (part, e) = group.at(cursor.dirty, x);
                     cursor.bound = group.floor * part.key[e];
                     cursor.hi = hi;
+                    let c = &part.coll[e * a..(e + 1) * a];
+                    cursor.seizure = seizure(part.debt[e], c, c);
                     true
                 }
                 None => {
@@ -1379,11 +1385,10 @@ impl Screen {
             let from = match cursor.next {
                 UNKNOWN => cursor.from,
                 next => {
-                    // The candidate found at a higher threshold usually passes at this one:
-                    // then it stays, with its bound and place.
-                    let group = &groups[cursor.group as usize];
-                    let (part, e) = group.at(cursor.dirty, next);
-                    if part.passes(e, a, &quick(cursor.share), &pass) {
+                    // The candidate found at a higher threshold usually passes at this one
+                    // (its test, `pass`, is the seizure's; the quick test and the shares
+                    // passed already): then it stays, with its bound and place.
+                    if cursor.seizure < hi {
                         cursor.hi = hi;
                         return Some((cursor.bound, c));
                     }
