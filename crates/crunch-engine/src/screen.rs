@@ -494,9 +494,15 @@ impl Floors {
         if from >= end {
             return None;
         }
-        let (found, more) = in_bucket(from / BUCKET, from);
-        if found.is_some() || !more {
-            return found;
+        // The first bucket, from `from`, unless its leaf fails (then none of it passes).
+        let first = from / BUCKET;
+        if passes(self, self.size + first) {
+            let (found, more) = in_bucket(first, from);
+            if found.is_some() || !more {
+                return found;
+            }
+        } else if ((first + 1) * BUCKET).min(end) >= end {
+            return None;
         }
         // `node` covers the buckets `node * width - size ..` (`width` of them).
         let (mut node, mut width) = (self.size + from / BUCKET, 1);
