@@ -901,7 +901,9 @@ impl Screen {
     /// Refreshes account `j`'s entry after its debt or collateral changed (at prices `p`
     /// and thresholds `lt`, which have the zeros of the last re-index). A dirty entry that
     /// stays in its group is rewritten in place; otherwise the old entry is marked stale
-    /// and the account gets a new dirty entry.
+    /// and the account gets a new dirty entry. Only an account liquidatable at the last
+    /// census is to be updated (one just liquidated, or left without debt): its first
+    /// liquidatable step is then recorded already, which [`Screen::record`] relies on.
     pub(crate) fn update(&mut self, j: usize, debt: &[f64], coll: &[f64], p: &[f64], lt: &[f64]) {
         let n = debt.len();
         let old = self.loc[j];
@@ -1246,7 +1248,9 @@ impl Screen {
     }
 
     /// Sets `first[j] = t` for each sure account `j` of the last census (step `t`) that is
-    /// not yet recorded since its group's last sort, unless already set.
+    /// not yet recorded since its group's last sort, unless already set. The sure dirty
+    /// entries need nothing: only accounts liquidatable at an earlier census, hence
+    /// recorded, have one ([`Screen::update`]).
     pub(crate) fn record(&mut self, t: u32, first: &mut [u32]) {
         for group in &mut self.groups {
             for e in group.recorded.max(group.zero)..group.sure {
@@ -1255,13 +1259,13 @@ impl Screen {
                     first[j as usize] = t;
                 }
             }
-            for &(_, e) in &group.order[group.dirty_zero..group.dirty_sure] {
-                let j = group.dirty.account[e as usize] as usize;
-                if first[j] == u32::MAX {
-                    first[j] = t;
-                }
-            }
             group.recorded = group.recorded.max(group.sure);
+            debug_assert!(
+                group.order[group.dirty_zero..group.dirty_sure]
+                    .iter()
+                    .all(|&(_, e)| first[group.dirty.account[e as usize] as usize] != u32::MAX),
+                "a sure dirty entry of an account never recorded"
+            );
         }
     }
 
@@ -1998,9 +2002,13 @@ mod tests {
             }
             assert!(offered.iter().all(|j| sure.contains(j)));
 
-            // Change a few accounts as liquidations would.
+            // Change a few liquidatable accounts as liquidations would (only those are
+            // updated, [`Screen::update`]).
             for _ in 0..5 {
-                let j = rng.random_range(0..n);
+                if want.is_empty() {
+                    break;
+                }
+                let j = want[rng.random_range(0..want.len())] as usize;
                 debt[j] *= rng.random_range(0.0..1.0);
                 if rng.random_bool(0.1) {
                     debt[j] = 0.0;
