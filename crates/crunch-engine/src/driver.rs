@@ -122,9 +122,15 @@ pub fn run<S: ResultSink>(
     let mut start = first_path;
     while start < end_path {
         let end = (start + PATHS_PER_CHUNK).min(end_path);
-        let chunk: Vec<Result<Vec<PathOutcome>, Skipped>> = (start..end)
+        // (A `usize` range: rayon indexes those, not `u64` ones.)
+        let chunk: Vec<Result<Vec<PathOutcome>, Skipped>> = (start as usize..end as usize)
             .into_par_iter()
+            // One path per job: an idle thread can take any path not yet started, so the
+            // threads end a chunk together (with rayon's default pieces, one thread could
+            // be left with a dozen paths of its piece while the other waits).
+            .with_max_len(1)
             .map(|path| {
+                let path = path as u64;
                 if stopped() {
                     return Err(Skipped::Stopped);
                 }
