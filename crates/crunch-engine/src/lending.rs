@@ -272,12 +272,12 @@ pub fn simulate_path(
             ltv: &requirements.ltv,
             lt: &requirements.lt,
         };
-        if t == 0
-            && scan == ScanMode::Pruned
-            && reusable
-            && let Some((kept, Some(initial))) = start.kept(inputs)
-        {
-            screen.clone_from(kept);
+        // Whether the kept index is this path's, compared once for the step.
+        let kept = (t == 0 && scan == ScanMode::Pruned)
+            .then(|| start.kept(inputs))
+            .flatten();
+        if reusable && let Some(Some(initial)) = kept {
+            start.restore(screen);
             min_health = initial.min_health;
             summary.initial_debt = initial.debt;
             summary.initial_collateral = initial.collateral;
@@ -349,8 +349,8 @@ pub fn simulate_path(
         if t == 0 {
             let mut indexed = false;
             if scan == ScanMode::Pruned {
-                match start.kept(inputs) {
-                    Some((kept, _)) => screen.clone_from(kept),
+                match kept {
+                    Some(_) => start.restore(screen),
                     None => {
                         screen.rebuild(debt, coll, o, inputs.lt);
                         indexed = true;

@@ -271,6 +271,12 @@ impl Entries {
             )
     }
 
+    /// Entry `e`'s key at prices `p` and thresholds `lt` ([`key`]), as bits.
+    #[inline(always)]
+    fn key_at(&self, e: usize, a: usize, (p, lt): (&[f64], &[f64]), support: &[usize]) -> u64 {
+        key(&self.coll[e * a..(e + 1) * a], self.debt[e], p, lt, support).to_bits()
+    }
+
     /// Recomputes every entry's shares at the reference prices `reference`.
     fn reshare(&mut self, reference: &[f64], a: usize) {
         for (c, share) in self
@@ -901,9 +907,10 @@ impl Screen {
     /// Refreshes account `j`'s entry after its debt or collateral changed (at prices `p`
     /// and thresholds `lt`, which have the zeros of the last re-index). A dirty entry that
     /// stays in its group is rewritten in place; otherwise the old entry is marked stale
-    /// and the account gets a new dirty entry. Only an account liquidatable at the last
-    /// census is to be updated (one just liquidated, or left without debt): its first
-    /// liquidatable step is then recorded already, which [`Screen::record`] relies on.
+    /// and the account gets a new dirty entry. Besides the full re-index (which sorts every
+    /// entry at once), only an account liquidatable at the last census is to be updated
+    /// (one just liquidated, or left without debt): its first liquidatable step is then
+    /// recorded already, which [`Screen::record`] relies on.
     pub(crate) fn update(&mut self, j: usize, debt: &[f64], coll: &[f64], p: &[f64], lt: &[f64]) {
         let n = debt.len();
         let old = self.loc[j];
@@ -1024,28 +1031,15 @@ impl Screen {
             // come in two runs that are each nearly sorted (the keys move by the same factor
             // but for the spread of the group's mixes): each is sorted by insertion, then
             // the two are merged.
-            let main = &group.main;
+            let (main, dirty) = (&group.main, &group.dirty);
             for e in (0..main.len()).filter(|&e| main.account[e] != STALE) {
-                let k = key(
-                    &main.coll[e * a..(e + 1) * a],
-                    main.debt[e],
-                    p,
-                    lt,
-                    &group.support,
-                );
-                by_key.push((k.to_bits(), e as u32));
+                by_key.push((main.key_at(e, a, (p, lt), &group.support), e as u32));
             }
-            let dirty = &group.dirty;
             for &(_, e) in &group.order {
-                let e = e as usize;
-                let k = key(
-                    &dirty.coll[e * a..(e + 1) * a],
-                    dirty.debt[e],
-                    p,
-                    lt,
-                    &group.support,
-                );
-                by_key.push((k.to_bits(), base + e as u32));
+                by_key.push((
+                    dirty.key_at(e as usize, a, (p, lt), &group.support),
+                    base + e,
+                ));
             }
             let split = by_key.len() - group.order.len();
             insertion_sort(&mut by_key[..split]);
@@ -1685,9 +1679,8 @@ fn largest(c: &[f64], p: &[f64]) -> usize {
 }
 
 /// `K = H` at prices `p` of an account with collateral `c` (of the index's assets) and debt
-/// `d`, or
-/// 0 when a term or the debt is too small for the bound's relative accuracy (or the key is
-/// not finite), so that the account is always checked.
+/// `d`, or 0 when a term or the debt is too small for the bound's relative accuracy (or the
+/// key is not finite), so that the account is always checked.
 fn key(c: &[f64], d: f64, p: &[f64], lt: &[f64], support: &[usize]) -> f64 {
     if d < TINY {
         return 0.0;

@@ -45,17 +45,22 @@ pub(crate) struct Start {
 }
 
 impl Start {
-    /// The kept index of every account with debt (as [`Screen::rebuild`] makes it) and the
-    /// kept outcome, if any, when they were computed from `inputs`, bit for bit.
-    pub(crate) fn kept(&self, inputs: Inputs) -> Option<(&Screen, Option<Initial>)> {
+    /// Whether the kept index (of every account with debt, as [`Screen::rebuild`] makes
+    /// it) was made from `inputs`, bit for bit: then `Some`, with the kept outcome if any.
+    pub(crate) fn kept(&self, inputs: Inputs) -> Option<Option<Initial>> {
         let same = |x: &[f64], y: &[f64]| {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
         };
-        let screen = self.screen.as_ref()?;
+        self.screen.as_ref()?;
         let mut pairs = self.inputs.iter().zip(inputs.parts());
-        pairs
-            .all(|(kept, x)| same(kept, x))
-            .then_some((screen, self.initial))
+        pairs.all(|(kept, x)| same(kept, x)).then_some(self.initial)
+    }
+
+    /// Copies the kept index into `screen` (when [`Start::kept`] found it is the one).
+    pub(crate) fn restore(&self, screen: &mut Screen) {
+        if let Some(kept) = &self.screen {
+            screen.clone_from(kept);
+        }
     }
 
     /// Keeps `screen`, the index made from `inputs`, and `initial`, step 0's outcome on
