@@ -135,8 +135,8 @@ pub fn run<S: ResultSink>(
                     return Err(Skipped::Stopped);
                 }
                 let make = || Buffers {
-                    scratch: Scratch::new(plan.book, steps),
-                    split: split.as_ref().map(|(b, _)| Scratch::new(b, steps)),
+                    scratch: Scratch::for_run(plan.book, steps),
+                    split: split.as_ref().map(|(b, _)| Scratch::for_run(b, steps)),
                     raw: PricePath::new(steps, assets),
                 };
                 // The thread's own buffers; fresh ones if they are busy (a re-entrant job).

@@ -30,6 +30,7 @@ pub(crate) struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
+    /// The inputs in [`Start`]'s order: the book's two first.
     fn parts(&self) -> [&[f64]; 5] {
         [self.debt, self.coll, self.p, self.ltv, self.lt]
     }
@@ -47,13 +48,18 @@ pub(crate) struct Start {
 impl Start {
     /// Whether the kept index (of every account with debt, as [`Screen::rebuild`] makes
     /// it) was made from `inputs`, bit for bit: then `Some`, with the kept outcome if any.
-    pub(crate) fn kept(&self, inputs: Inputs) -> Option<Option<Initial>> {
+    /// With `same_book`, the inputs' debt and collateral are known to be the kept ones (the
+    /// book the buffers serve, [`crate::Scratch::for_run`]) and are not compared.
+    pub(crate) fn kept(&self, inputs: Inputs, same_book: bool) -> Option<Option<Initial>> {
         let same = |x: &[f64], y: &[f64]| {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
         };
         self.screen.as_ref()?;
-        let mut pairs = self.inputs.iter().zip(inputs.parts());
-        pairs.all(|(kept, x)| same(kept, x)).then_some(self.initial)
+        let pairs = self.inputs.iter().zip(inputs.parts());
+        let mut compared = pairs.skip(if same_book { 2 } else { 0 });
+        compared
+            .all(|(kept, x)| same(kept, x))
+            .then_some(self.initial)
     }
 
     /// Copies the kept index into `screen` (when [`Start::kept`] found it is the one).
