@@ -5,7 +5,9 @@ use crate::prepare::Prepared;
 use crate::summary::{PolicyStats, policy_stats};
 use anyhow::{Context, Result, bail};
 use crunch_engine::{RecordOptions, RunError, RunPlan};
-use crunch_io::{Checkpoints, IoError, ParquetSink, RunDir, SHARD_KEY, Shard, SinkLayout};
+use crunch_io::{
+    Checkpoints, IoError, OutputDir, ParquetSink, RunDir, SHARD_KEY, Shard, SinkLayout,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -170,69 +172,91 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         })
         .sum();
     let bar = progress_bar(paths_todo, options.progress);
-    for i in todo {
-        let plan = RunPlan {
-            frictions: &s.frictions,
-            market: &s.market,
-            book: &prepared.book,
-            source: prepared.source.as_ref(),
-            policies: &s.policies,
-            seed: s.seed,
-            units: dir.parts()[i].clone(),
-            options: RecordOptions {
-                timeseries: s.output.timeseries,
-                events: s.output.events,
-                health_step: s.output.health_step,
-            }
-            .into(),
-            stop: options.stop,
-        };
-        let written = dir.write_part(i, |out| -> Result<(), PartError> {
-            let mut sink = ParquetSink::create(out, layout.clone())?;
-            if let Some(step) = s.output.health_step {
-                sink = sink.with_health(out, step)?;
-            }
-            pool.install(|| crunch_engine::run(&plan, &mut sink, &|| bar.inc(1)))?;
-            sink.finish()?;
-            pool.install(|| {
-                crate::derivatives::write_part(
-                    out,
-                    prepared,
-                    &plan.units,
-                    &layout.metadata,
-                    options.stop,
-                )
-            })
-        });
-        match written {
-            Ok(()) => {}
-            Err(PartError::Run(RunError::Interrupted { .. })) => {
-                bar.abandon();
-                let done: Vec<&Range<u64>> = (0..dir.parts().len())
-                    .filter(|&i| dir.is_done(i))
-                    .map(|i| &dir.parts()[i])
-                    .collect();
-                return Err(Interrupted {
-                    done: done.len(),
-                    parts: dir.parts().len(),
-                    units: done.iter().map(|r| r.end - r.start).sum(),
-                    total: units.end - units.start,
-                    work: dir.work().to_owned(),
+    let (pool, layout) = (&pool, &layout);
+    // A part's files are finished and published on a thread of their own while the next
+    // part runs (the cores would otherwise wait on the writing). A part is published before
+    // the outcome of the next is looked at, so an interrupted run keeps it.
+    let written = std::thread::scope(|scope| -> Result<(), PartError> {
+        let mut finishing = None;
+        for i in todo {
+            let units = dir.parts()[i].clone();
+            let plan = RunPlan {
+                frictions: &s.frictions,
+                market: &s.market,
+                book: &prepared.book,
+                source: prepared.source.as_ref(),
+                policies: &s.policies,
+                seed: s.seed,
+                units: units.clone(),
+                options: RecordOptions {
+                    timeseries: s.output.timeseries,
+                    events: s.output.events,
+                    health_step: s.output.health_step,
                 }
-                .into());
-            }
-            Err(e @ (PartError::Run(RunError::Engine(_)) | PartError::Deriv { .. })) => {
-                bar.abandon();
-                // The model fails the same way on every attempt: keep nothing.
-                if let Err(d) = dir.discard() {
-                    eprintln!("warning: {d}");
+                .into(),
+                stop: options.stop,
+            };
+            let out = dir.begin_part(i)?;
+            let ran = (|| -> Result<ParquetSink, PartError> {
+                let mut sink = ParquetSink::create(&out, layout.clone())?;
+                if let Some(step) = s.output.health_step {
+                    sink = sink.with_health(&out, step)?;
                 }
-                return Err(anyhow::Error::new(e).context(format!("running {}", s.file.display())));
+                pool.install(|| crunch_engine::run(&plan, &mut sink, &|| bar.inc(1)))?;
+                Ok(sink)
+            })();
+            if let Some((j, finished)) = finishing.take() {
+                publish(&mut dir, j, finished)?;
             }
-            Err(PartError::Io(e) | PartError::Run(RunError::Sink(e))) => {
-                bar.abandon();
-                return Err(kept(e, &options.out, dir.work()));
+            let sink = ran?;
+            let finish = move || -> Result<OutputDir, PartError> {
+                sink.finish()?;
+                pool.install(|| {
+                    crate::derivatives::write_part(
+                        &out,
+                        prepared,
+                        &units,
+                        &layout.metadata,
+                        options.stop,
+                    )
+                })?;
+                Ok(out)
+            };
+            finishing = Some((i, scope.spawn(finish)));
+        }
+        match finishing {
+            Some((j, finished)) => publish(&mut dir, j, finished),
+            None => Ok(()),
+        }
+    });
+    match written {
+        Ok(()) => {}
+        Err(PartError::Run(RunError::Interrupted { .. })) => {
+            bar.abandon();
+            let done: Vec<&Range<u64>> = (0..dir.parts().len())
+                .filter(|&i| dir.is_done(i))
+                .map(|i| &dir.parts()[i])
+                .collect();
+            return Err(Interrupted {
+                done: done.len(),
+                parts: dir.parts().len(),
+                units: done.iter().map(|r| r.end - r.start).sum(),
+                total: units.end - units.start,
+                work: dir.work().to_owned(),
             }
+            .into());
+        }
+        Err(e @ (PartError::Run(RunError::Engine(_)) | PartError::Deriv { .. })) => {
+            bar.abandon();
+            // The model fails the same way on every attempt: keep nothing.
+            if let Err(d) = dir.discard() {
+                eprintln!("warning: {d}");
+            }
+            return Err(anyhow::Error::new(e).context(format!("running {}", s.file.display())));
+        }
+        Err(PartError::Io(e) | PartError::Run(RunError::Sink(e))) => {
+            bar.abandon();
+            return Err(kept(e, &options.out, dir.work()));
         }
     }
     bar.finish_and_clear();
@@ -246,6 +270,18 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
             policy_stats(name, &mine)
         })
         .collect())
+}
+
+/// Publishes part `index` once the thread `finished` finishing its files is done.
+fn publish(
+    dir: &mut RunDir,
+    index: usize,
+    finished: std::thread::ScopedJoinHandle<'_, Result<OutputDir, PartError>>,
+) -> Result<(), PartError> {
+    let out = finished
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    Ok(dir.end_part(index, out)?)
 }
 
 /// A write error, with what was kept and how to go on.

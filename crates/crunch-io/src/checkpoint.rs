@@ -199,7 +199,7 @@ impl RunDir {
     }
 
     /// Whether part `index` is finished (kept from an interrupted run, or written by
-    /// [`write_part`](Self::write_part)).
+    /// [`end_part`](Self::end_part)).
     pub fn is_done(&self, index: usize) -> bool {
         self.done[index]
     }
@@ -209,24 +209,25 @@ impl RunDir {
         &self.work
     }
 
-    /// Writes part `index`: `write` fills the [`OutputDir`] it is given (with the files
-    /// announced to [`open`](Self::open)); the part is published when `write` succeeds and
-    /// left out (its directory removed) when it fails.
-    pub fn write_part<E: From<IoError>>(
-        &mut self,
-        index: usize,
-        write: impl FnOnce(&OutputDir) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let dir = self.work.join(PARTS).join(part_name(&self.parts[index]));
-        let out = OutputDir::prepare(&dir, true)?;
-        write(&out)?;
+    /// Starts part `index`: the [`OutputDir`] to write its files (those announced to
+    /// [`open`](Self::open)) into. The part is published by [`end_part`](Self::end_part);
+    /// dropped instead, it is left out (its directory removed).
+    pub fn begin_part(&self, index: usize) -> Result<OutputDir, IoError> {
+        OutputDir::prepare(
+            &self.work.join(PARTS).join(part_name(&self.parts[index])),
+            true,
+        )
+    }
+
+    /// Publishes part `index`, whose files `out` (from [`begin_part`](Self::begin_part))
+    /// holds.
+    pub fn end_part(&mut self, index: usize, out: OutputDir) -> Result<(), IoError> {
         for f in &self.files {
             if !out.path(f).is_file() {
                 return Err(IoError::Layout {
                     path: out.path(f),
                     problem: "a part was written without this file".into(),
-                }
-                .into());
+                });
             }
         }
         out.commit()?;
@@ -332,6 +333,17 @@ mod tests {
         fs::write(out.path("a.txt"), text).map_err(fs_err(&out.path("a.txt"), "write"))
     }
 
+    /// Writes part `index` with `fill`, published when it succeeds.
+    fn write_part(
+        run: &mut RunDir,
+        index: usize,
+        fill: impl FnOnce(&OutputDir) -> Result<(), IoError>,
+    ) -> Result<(), IoError> {
+        let out = run.begin_part(index)?;
+        fill(&out)?;
+        run.end_part(index, out)
+    }
+
     #[test]
     fn one_part_is_moved_into_place_and_the_work_directory_goes() {
         let root = tempfile::tempdir().unwrap();
@@ -346,7 +358,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(names(root.path()), [".out.checkpoints"]);
-        run.write_part(0, |out| write(out, "x")).unwrap();
+        write_part(&mut run, 0, |out| write(out, "x")).unwrap();
         run.finish().unwrap();
         assert_eq!(names(root.path()), ["out"]);
         assert_eq!(fs::read_to_string(target.join("a.txt")).unwrap(), "x");
@@ -362,9 +374,9 @@ mod tests {
             RunDir::open(&target, manifest, files.clone(), parts.clone(), false, c)
         };
         let mut run = open("seed = 1\n", Checkpoints::Refuse).unwrap();
-        run.write_part(0, |out| write(out, "0")).unwrap();
+        write_part(&mut run, 0, |out| write(out, "0")).unwrap();
         // A part that fails is left out; then the process "dies".
-        let failed: Result<(), IoError> = run.write_part(1, |out| {
+        let failed: Result<(), IoError> = write_part(&mut run, 1, |out| {
             write(out, "half")?;
             Err(IoError::Layout {
                 path: out.path("a.txt"),
@@ -399,7 +411,7 @@ mod tests {
             (0..3).map(|i| run.is_done(i)).collect::<Vec<_>>(),
             [true, false, false]
         );
-        run.write_part(1, |out| write(out, "1")).unwrap();
+        write_part(&mut run, 1, |out| write(out, "1")).unwrap();
         drop(run);
 
         let run = open("seed = 1\n", Checkpoints::Discard).unwrap();
