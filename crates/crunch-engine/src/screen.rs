@@ -120,6 +120,29 @@ macro_rules! clone_reusing {
     };
 }
 
+/// Evaluates `$body` with `$a`, a number of assets, bound to `$n` as a constant for the
+/// common counts (one to three), so that loops over the assets in `$body` (with the
+/// functions it calls inlined) are unrolled; the general case otherwise.
+macro_rules! by_assets {
+    ($a:expr, |$n:ident| $body:expr) => {
+        match $a {
+            1 => {
+                let $n = 1;
+                $body
+            }
+            2 => {
+                let $n = 2;
+                $body
+            }
+            3 => {
+                let $n = 3;
+                $body
+            }
+            $n => $body,
+        }
+    };
+}
+
 clone_reusing!(Entries, [key, account, debt, coll, share]);
 clone_reusing!(Floors, [size, nodes, live]);
 clone_reusing!(
@@ -366,6 +389,12 @@ impl Floors {
 
     /// Recomputes bucket `b`'s leaf from `main`.
     fn leaf(&mut self, b: usize, main: &Entries, a: usize) {
+        by_assets!(a, |a| self.leaf_with(b, main, a));
+    }
+
+    /// [`Floors::leaf`], inlined where `a` is a constant.
+    #[inline(always)]
+    fn leaf_with(&mut self, b: usize, main: &Entries, a: usize) {
         let node = self.size + b;
         let x = &mut self.nodes[node * stride(a)..(node + 1) * stride(a)];
         let (debt, rest) = x.split_first_mut().expect("a node");
