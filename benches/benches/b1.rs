@@ -57,15 +57,8 @@ fn end_to_end(c: &mut Criterion) {
         g.bench_function(paths.to_string(), |b| {
             b.iter(|| {
                 let plan = RunPlan {
-                    stop: None,
-                    frictions: &s.frictions,
-                    market: &s.market,
-                    book: &p.book,
-                    source: p.source.as_ref(),
-                    policies: &s.policies,
-                    seed: s.seed,
-                    units: crunch_engine::units(0..paths, s.policies.len()),
                     options: SimOptions::default(),
+                    ..p.plan(crunch_engine::units(0..paths, s.policies.len()), None)
                 };
                 let mut sink = Discard(0);
                 run(&plan, &mut sink, &|| {}).unwrap();

@@ -4,7 +4,7 @@
 
 use crate::prepare::Prepared;
 use crunch_core::{PathOutcome, ResultSink};
-use crunch_engine::{EngineError, RunError, RunPlan};
+use crunch_engine::{EngineError, RunError};
 use std::convert::Infallible;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -208,22 +208,7 @@ pub fn estimate_time(
 ) -> Result<TimeEstimate, EngineError> {
     let s = &prepared.scenario;
     let pilot_paths = pilot_paths.min(paths).max(1);
-    let plan = RunPlan {
-        frictions: &s.frictions,
-        market: &s.market,
-        book: &prepared.book,
-        source: prepared.source.as_ref(),
-        policies: &s.policies,
-        seed: s.seed,
-        units: crunch_engine::units(0..pilot_paths, s.policies.len()),
-        options: crunch_engine::RecordOptions {
-            timeseries: s.output.timeseries,
-            events: s.output.events,
-            health_step: s.output.health_step,
-        }
-        .into(),
-        stop: None,
-    };
+    let plan = prepared.plan(crunch_engine::units(0..pilot_paths, s.policies.len()), None);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()

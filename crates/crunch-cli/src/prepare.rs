@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use crunch_core::MarketSpec;
 use crunch_core::{Book, PathSource, ScoreUpdate};
+use crunch_engine::{RecordOptions, RunPlan};
 use crunch_io::{PriceRequest, PriceTable, load_book, load_owing_book, load_prices};
 use crunch_market::{
     Crunch, Decouple, Diffusion, FilteredHistorical, Gbm, Historical, ModelError, Pegged, Shocked,
@@ -12,7 +13,9 @@ use crunch_market::{
 use crunch_scenario::{
     BookSpec, ParametricSpec, PriceFileSpec, Scenario, SourceSpec, load_scenario, scenario_hash,
 };
+use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 /// Command-line values that replace the scenario file's.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,6 +38,30 @@ pub struct Prepared {
     pub deriv_book: Option<crunch_derivatives::DerivBook>,
     /// The scenario hash (scenario text, seed, paths and data files).
     pub hash: String,
+}
+
+impl Prepared {
+    /// The engine's plan for the units `units` of this scenario, with the outputs the
+    /// scenario asks for recorded and the default scan; `stop` interrupts it when raised.
+    pub fn plan<'a>(&'a self, units: Range<u64>, stop: Option<&'a AtomicBool>) -> RunPlan<'a> {
+        let s = &self.scenario;
+        RunPlan {
+            frictions: &s.frictions,
+            market: &s.market,
+            book: &self.book,
+            source: self.source.as_ref(),
+            policies: &s.policies,
+            seed: s.seed,
+            units,
+            options: RecordOptions {
+                timeseries: s.output.timeseries,
+                events: s.output.events,
+                health_step: s.output.health_step,
+            }
+            .into(),
+            stop,
+        }
+    }
 }
 
 /// Reads, validates and loads everything `file` refers to. Every error names the file and

@@ -4,7 +4,7 @@ use crate::estimate::{Size, estimate_run};
 use crate::prepare::Prepared;
 use crate::summary::{PolicyStats, policy_stats};
 use anyhow::{Context, Result, bail};
-use crunch_engine::{RecordOptions, RunError, RunPlan};
+use crunch_engine::RunError;
 use crunch_io::{
     Checkpoints, IoError, OutputDir, ParquetSink, RunDir, SHARD_KEY, Shard, SinkLayout,
 };
@@ -180,22 +180,7 @@ pub fn run_scenario(prepared: &Prepared, options: &RunOptions) -> Result<Vec<Pol
         let mut finishing = None;
         for i in todo {
             let units = dir.parts()[i].clone();
-            let plan = RunPlan {
-                frictions: &s.frictions,
-                market: &s.market,
-                book: &prepared.book,
-                source: prepared.source.as_ref(),
-                policies: &s.policies,
-                seed: s.seed,
-                units: units.clone(),
-                options: RecordOptions {
-                    timeseries: s.output.timeseries,
-                    events: s.output.events,
-                    health_step: s.output.health_step,
-                }
-                .into(),
-                stop: options.stop,
-            };
+            let plan = prepared.plan(units.clone(), options.stop);
             let out = dir.begin_part(i)?;
             let ran = (|| -> Result<ParquetSink, PartError> {
                 let mut sink = ParquetSink::create(&out, layout.clone())?;

@@ -26,14 +26,6 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
     let p = prepare(&file, Overrides { seed: None, paths }).unwrap();
     let s = &p.scenario;
     let plan = RunPlan {
-        frictions: &s.frictions,
-        stop: None,
-        market: &s.market,
-        book: &p.book,
-        source: p.source.as_ref(),
-        policies: &s.policies,
-        seed: s.seed,
-        units: crunch_engine::units(0..s.paths, s.policies.len()),
         options: SimOptions {
             record: RecordOptions {
                 timeseries: true,
@@ -42,6 +34,7 @@ fn outcomes(scenario: &str, paths: Option<u64>, scan: ScanMode) -> Vec<PathOutco
             },
             scan,
         },
+        ..p.plan(crunch_engine::units(0..s.paths, s.policies.len()), None)
     };
     let mut sink = Collect(Vec::new());
     run(&plan, &mut sink, &|| {}).unwrap();

@@ -127,7 +127,6 @@ pub fn simulate_path(
         emode: in_emode,
         reputation: track,
         bridge: transfers,
-        one_book,
     } = scratch;
     let emode = frictions.emode.as_ref();
     if let Some(e) = emode {
@@ -275,7 +274,7 @@ pub fn simulate_path(
         };
         // Whether the kept index is this path's, compared once for the step.
         let kept = (t == 0 && scan == ScanMode::Pruned)
-            .then(|| start.kept(inputs, *one_book))
+            .then(|| start.kept(inputs))
             .flatten();
         if reusable && let Some(Some(initial)) = kept {
             start.restore(screen);

@@ -68,9 +68,6 @@ pub struct Scratch {
     pub(crate) reputation: Track,
     /// Transfers in flight between sub-accounts (used only by isolated `[chains]` runs).
     pub(crate) bridge: Vec<crate::chains::Transfer>,
-    /// Whether these buffers serve one book only, unchanged ([`Scratch::for_run`]): then
-    /// the step-0 index kept from an earlier path is known to be of the same book.
-    pub(crate) one_book: bool,
 }
 
 impl Scratch {
@@ -114,15 +111,15 @@ impl Scratch {
             emode: vec![false; n],
             reputation: Track::default(),
             bridge: Vec::new(),
-            one_book: false,
         }
     }
 
     /// Buffers the driver uses with `book` only, which its run borrows immutably from
-    /// before the first path to after the last.
+    /// before the first path to after the last: the step-0 index kept from one path is
+    /// reused by the next without comparing the book ([`Start::of_one_book`]).
     pub(crate) fn for_run(book: &Book, steps: usize) -> Self {
         Self {
-            one_book: true,
+            start: Start::of_one_book(),
             ..Self::new(book, steps)
         }
     }

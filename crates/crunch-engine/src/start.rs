@@ -29,8 +29,11 @@ pub(crate) struct Inputs<'a> {
     pub(crate) lt: &'a [f64],
 }
 
+/// How many of [`Inputs::parts`], the first, are the book's.
+const BOOK_PARTS: usize = 2;
+
 impl Inputs<'_> {
-    /// The inputs in [`Start`]'s order: the book's two first.
+    /// The inputs in [`Start`]'s order: the book's ([`BOOK_PARTS`]) first.
     fn parts(&self) -> [&[f64]; 5] {
         [self.debt, self.coll, self.p, self.ltv, self.lt]
     }
@@ -40,26 +43,35 @@ impl Inputs<'_> {
 /// they were computed from.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Start {
+    /// The inputs, in [`Inputs::parts`]'s order, from `skipped` on.
     inputs: [Vec<f64>; 5],
     screen: Option<Screen>,
     initial: Option<Initial>,
+    /// The inputs neither kept nor compared: the book's ([`BOOK_PARTS`]) when every path
+    /// starts from the same one ([`Start::of_one_book`]), else none.
+    skipped: usize,
 }
 
 impl Start {
+    /// For buffers that serve one book, unchanged ([`crate::Scratch::for_run`]): the index
+    /// kept from an earlier path is of that book, so only the prices and the requirements
+    /// are kept and compared, not its debts and holdings.
+    pub(crate) fn of_one_book() -> Self {
+        Self {
+            skipped: BOOK_PARTS,
+            ..Self::default()
+        }
+    }
+
     /// Whether the kept index (of every account with debt, as [`Screen::rebuild`] makes
     /// it) was made from `inputs`, bit for bit: then `Some`, with the kept outcome if any.
-    /// With `same_book`, the inputs' debt and collateral are known to be the kept ones (the
-    /// book the buffers serve, [`crate::Scratch::for_run`]) and are not compared.
-    pub(crate) fn kept(&self, inputs: Inputs, same_book: bool) -> Option<Option<Initial>> {
+    pub(crate) fn kept(&self, inputs: Inputs) -> Option<Option<Initial>> {
         let same = |x: &[f64], y: &[f64]| {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits())
         };
         self.screen.as_ref()?;
-        let pairs = self.inputs.iter().zip(inputs.parts());
-        let mut compared = pairs.skip(if same_book { 2 } else { 0 });
-        compared
-            .all(|(kept, x)| same(kept, x))
-            .then_some(self.initial)
+        let mut pairs = self.inputs.iter().zip(inputs.parts()).skip(self.skipped);
+        pairs.all(|(kept, x)| same(kept, x)).then_some(self.initial)
     }
 
     /// Copies the kept index into `screen` (when [`Start::kept`] found it is the one).
@@ -72,7 +84,12 @@ impl Start {
     /// Keeps `screen`, the index made from `inputs`, and `initial`, step 0's outcome on
     /// them (`None`: not to be reused).
     pub(crate) fn keep(&mut self, screen: &Screen, inputs: Inputs, initial: Option<Initial>) {
-        for (kept, x) in self.inputs.iter_mut().zip(inputs.parts()) {
+        for (kept, x) in self
+            .inputs
+            .iter_mut()
+            .zip(inputs.parts())
+            .skip(self.skipped)
+        {
             kept.clear();
             kept.extend_from_slice(x);
         }
